@@ -1,0 +1,227 @@
+"""Umubyeyi settings: one module, every deployment-specific value read from the environment.
+
+Local defaults give a working embedded system (SQLite, a Redis on localhost); production sets
+``DATABASE_URL``, ``CELERY_BROKER_URL``, ``SECRET_KEY``, ``ALLOWED_HOSTS`` and ``DEBUG=0``.
+"""
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+import dj_database_url
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def env_bool(name: str, default: bool) -> bool:
+    return os.environ.get(name, str(default)).strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_list(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+DEBUG = env_bool("DEBUG", True)
+SECRET_KEY = os.environ.get("SECRET_KEY", "")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise RuntimeError("SECRET_KEY must be set when DEBUG is off")
+    SECRET_KEY = "local-development-only-not-secret"
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_tables2",
+    "phonenumber_field",
+    "django_celery_beat",
+    "rapidsms",
+    "rapidsms.backends.database",
+    "rapidsms.backends.kannel",
+    "rapidsms.contrib.handlers",
+    "rapidsms.contrib.httptester",
+    "rapidsms.contrib.messagelog",
+    "messaging",
+    "maternal",
+    "reminders",
+    "reports",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": dj_database_url.config(default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}", conn_max_age=60)
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets the web server, the worker and beat share the embedded database.
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "transaction_mode": "IMMEDIATE",
+    }
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+# RapidSMS's own apps were migrated with AutoField; ours set BigAutoField in their AppConfig.
+DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "/"
+
+# --- Languages: Kinyarwanda is the default; catalogues live in locale/ ---
+LANGUAGE_CODE = os.environ.get("LANGUAGE_CODE", "rw")
+LANGUAGES = [("rw", "Kinyarwanda"), ("en", "English"), ("fr", "Français")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+USE_I18N = True
+TIME_ZONE = os.environ.get("TIME_ZONE", "Africa/Kigali")
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+
+# --- Phones ---
+PHONENUMBER_DEFAULT_REGION = os.environ.get("PHONE_REGION", "RW")
+PHONENUMBER_DB_FORMAT = "E164"
+
+# --- RapidSMS ---
+RAPIDSMS_ROUTER = "messaging.router.OutboxRouter"
+PROJECT_NAME = "Umubyeyi"
+INSTALLED_BACKENDS = {
+    "message_tester": {"ENGINE": "rapidsms.backends.database.DatabaseBackend"},
+    "simulator": {"ENGINE": "rapidsms.backends.database.DatabaseBackend"},
+    "kannel-backend": {
+        "ENGINE": "rapidsms.backends.kannel.KannelBackend",
+        "sendsms_url": os.environ.get("KANNEL_SENDSMS_URL", "http://127.0.0.1:13013/cgi-bin/sendsms"),
+        "sendsms_params": {
+            "smsc": os.environ.get("KANNEL_SMSC", "usb0-modem"),
+            "from": os.environ.get("KANNEL_FROM", "+250788000000"),
+            "username": os.environ.get("KANNEL_USERNAME", "rapidsms"),
+            "password": os.environ.get("KANNEL_PASSWORD", ""),
+        },
+        "coding": 0,
+        "charset": "ascii",
+        "encode_errors": "ignore",
+    },
+}
+# Backend used for messages the system starts (alerts, reminders) to a phone it has never heard from.
+DEFAULT_BACKEND = os.environ.get("SMS_DEFAULT_BACKEND", "message_tester")
+RAPIDSMS_HANDLERS = [
+    "maternal.sms.handlers.registration.RegistrationHandler",
+    "maternal.sms.handlers.approval.ApprovalHandler",
+    "maternal.sms.handlers.pregnancy.PregnancyHandler",
+    "maternal.sms.handlers.who.WhoHandler",
+    "maternal.sms.handlers.language.LanguageHandler",
+    "maternal.sms.handlers.help.HelpHandler",
+    "maternal.sms.handlers.antenatal.AntenatalHandler",
+    "maternal.sms.handlers.postnatal.PostnatalHandler",
+    "maternal.sms.handlers.risk.RiskHandler",
+    "maternal.sms.handlers.red_alert.RedAlertHandler",
+    "maternal.sms.handlers.alert_result.AlertResultHandler",
+    "maternal.sms.handlers.acknowledgement.AcknowledgementHandler",
+    "maternal.sms.handlers.birth.BirthHandler",
+    "maternal.sms.handlers.death.DeathHandler",
+    "maternal.sms.handlers.departure.DepartureHandler",
+]
+# Gateway security (SPEC 6): inbound requests must carry this secret; optional address allow-list.
+SMS_GATEWAY_SECRET = os.environ.get("SMS_GATEWAY_SECRET", "" if not DEBUG else "local-gateway-secret")
+SMS_GATEWAY_ALLOWED_ADDRESSES = env_list("SMS_GATEWAY_ALLOWED_ADDRESSES")
+
+# --- The conversation (SPEC 2) ---
+DUPLICATE_WINDOW = timedelta(minutes=int(os.environ.get("DUPLICATE_WINDOW_MINUTES", "10")))
+# Whether a volunteer may report only on mothers of their own facility's catchment.
+CATCHMENT_RESTRICTED = env_bool("CATCHMENT_RESTRICTED", True)
+INBOUND_RATE_LIMIT = (int(os.environ.get("INBOUND_RATE_LIMIT", "30")), timedelta(minutes=5))
+LOOP_GUARD = (20, timedelta(minutes=5))
+
+# --- Schedules and escalation (SPEC 3, 4) ---
+ANC_SCHEDULE = os.environ.get("ANC_SCHEDULE", "who2016")  # or "focused4"
+REMINDER_WINDOW = (
+    os.environ.get("REMINDER_WINDOW_START", "08:00"),
+    os.environ.get("REMINDER_WINDOW_END", "18:00"),
+)
+REMINDER_MAX_DELAY = timedelta(days=int(os.environ.get("REMINDER_MAX_DELAY_DAYS", "3")))
+MISSED_VISIT_AFTER = timedelta(days=14)
+ESCALATE_AFTER = [timedelta(minutes=int(m)) for m in env_list("ESCALATE_AFTER_MINUTES", "10,20")]
+ALERT_OPEN_REMINDER_AFTER = timedelta(hours=48)
+# The ambulance number volunteers are told after a RED: per district code, with a national default.
+# AMBULANCE_NUMBERS="303=0788311111,101=0788322222"
+AMBULANCE_NUMBERS = {
+    "default": os.environ.get("AMBULANCE_NUMBER", "912"),
+    **dict(item.split("=", 1) for item in env_list("AMBULANCE_NUMBERS")),
+}
+FALLBACK_EMERGENCY_CONTACTS = env_list("FALLBACK_EMERGENCY_CONTACTS", "+250788999111")
+
+# --- Celery (Redis broker); beat schedule lives in config/celery.py ---
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0")
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_TASK_ACKS_LATE = False
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_TIME_LIMIT = 120
+CELERY_TASK_SOFT_TIME_LIMIT = 100
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Publishing must not hang a web request when Redis is away: the outbox row is already stored and
+# the periodic sweep will deliver it.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
+CELERY_TASK_DEFAULT_QUEUE = "default"
+# Emergencies have their own queue (and worker in production) so reminders never delay them.
+CELERY_TASK_ROUTES = {
+    "messaging.tasks.deliver_emergency": {"queue": "emergency"},
+    "reminders.tasks.run_escalation_step": {"queue": "emergency"},
+    "reminders.tasks.sweep_escalations": {"queue": "emergency"},
+    "reminders.tasks.send_due_reminders": {"queue": "reminders"},
+}
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+}
+
+# --- Production hardening (manage.py check --deploy) ---
+if not DEBUG:
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000"))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True

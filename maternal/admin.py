@@ -1,0 +1,127 @@
+from django.contrib import admin, messages
+
+from maternal import services
+from maternal.models import (
+    Alert,
+    AuditEntry,
+    Baby,
+    Birth,
+    Death,
+    Facility,
+    Location,
+    Mother,
+    Pregnancy,
+    Reporter,
+    RiskReport,
+    Staff,
+    Visit,
+)
+
+
+@admin.register(Location)
+class LocationAdmin(admin.ModelAdmin):
+    list_display = ("name", "code", "level", "parent")
+    list_filter = ("level",)
+    search_fields = ("name", "code")
+    raw_id_fields = ("parent", "district", "sector")
+
+
+@admin.register(Facility)
+class FacilityAdmin(admin.ModelAdmin):
+    list_display = ("name", "code", "kind", "district", "parent")
+    list_filter = ("kind", "district")
+    search_fields = ("name", "code")
+    raw_id_fields = ("location", "parent")
+    filter_horizontal = ("served_cells",)
+
+
+@admin.register(Reporter)
+class ReporterAdmin(admin.ModelAdmin):
+    list_display = ("phone", "name", "facility", "village", "language", "status")
+    list_filter = ("status", "language", "facility__district")
+    search_fields = ("phone", "name", "national_id")
+    raw_id_fields = ("village", "facility", "approved_by")
+    actions = ["approve"]
+
+    @admin.action(description="Approve the selected pending volunteers")
+    def approve(self, request, queryset):
+        pending = queryset.filter(status=Reporter.Status.PENDING)
+        for reporter in pending:
+            services.approve_reporter(registration_number=reporter.pk, staff=None)
+        self.message_user(request, f"{pending.count()} volunteer(s) approved.", messages.SUCCESS)
+
+
+@admin.register(Staff)
+class StaffAdmin(admin.ModelAdmin):
+    list_display = ("name", "phone", "role", "facility", "district", "on_duty")
+    list_filter = ("role", "on_duty", "district")
+    list_editable = ("on_duty",)
+    search_fields = ("name", "phone")
+    raw_id_fields = ("facility", "district")
+
+
+class PregnancyInline(admin.TabularInline):
+    model = Pregnancy
+    fields = ("last_menstrual_period", "expected_delivery_date", "status", "high_risk", "reporter")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+
+class HistoryInline(admin.TabularInline):
+    """The mother's history: every change, with the SMS that caused it."""
+
+    model = AuditEntry
+    fields = ("created_at", "action", "summary", "message")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    verbose_name_plural = "history"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Mother)
+class MotherAdmin(admin.ModelAdmin):
+    list_display = ("identifier", "id_kind", "village", "facility", "created_at")
+    search_fields = ("identifier",)
+    list_filter = ("facility__district",)
+    raw_id_fields = ("village", "facility")
+    inlines = [PregnancyInline, HistoryInline]
+
+
+class VisitInline(admin.TabularInline):
+    model = Visit
+    fields = ("kind", "contact_number", "visit_date", "symptoms", "place")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+
+@admin.register(Pregnancy)
+class PregnancyAdmin(admin.ModelAdmin):
+    list_display = (
+        "mother",
+        "facility",
+        "last_menstrual_period",
+        "expected_delivery_date",
+        "status",
+        "high_risk",
+    )
+    list_filter = ("status", "high_risk", "facility__district")
+    search_fields = ("mother__identifier",)
+    raw_id_fields = ("mother", "reporter", "facility", "village", "source_message")
+    inlines = [VisitInline]
+
+
+@admin.register(Alert)
+class AlertAdmin(admin.ModelAdmin):
+    list_display = ("id", "status", "level", "facility", "raised_at", "acknowledged_at", "acknowledged_by")
+    list_filter = ("status", "level")
+    ordering = ("status", "raised_at")
+    raw_id_fields = ("pregnancy", "reporter", "facility", "acknowledged_by", "source_message")
+
+
+admin.site.register([Birth, Baby, Death, RiskReport])

@@ -1,0 +1,703 @@
+"""Every write of maternal-health state. One transaction per business action; the SMS handlers,
+the admin and the imports call these and stay thin.
+
+A service that refuses an action raises ``Refusal`` with a reply already translated into the
+active language (handlers call services inside ``translation.override``).
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from maternal.models import (
+    Alert,
+    AuditEntry,
+    Baby,
+    Birth,
+    Death,
+    Facility,
+    Location,
+    Mother,
+    Pregnancy,
+    Reporter,
+    RiskReport,
+    Staff,
+    Visit,
+    expected_delivery_date,
+)
+from messaging.models import InboundMessage
+from reminders import escalation
+from reminders import services as reminders
+
+
+class Refusal(Exception):
+    """A report that cannot be recorded; ``reply`` says why, in the sender's language."""
+
+    def __init__(self, reply: str):
+        super().__init__(reply)
+        self.reply = reply
+
+
+def audit(*, mother: Mother | None, message: InboundMessage | None, action: str, summary: str) -> None:
+    AuditEntry.objects.create(mother=mother, message=message, action=action, summary=summary[:255])
+
+
+# --- volunteers ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def register_reporter(
+    *,
+    phone: str,
+    national_id: str,
+    facility_code: str,
+    village_code: str,
+    language: str | None,
+    message: InboundMessage | None = None,
+) -> Reporter:
+    """A volunteer asks to join (``REG``): pending until staff of the facility approve."""
+    facility = Facility.objects.filter(code=facility_code).first()
+    village = Location.objects.filter(code=village_code, level=Location.Level.VILLAGE).first()
+    problems = []
+    if facility is None:
+        problems.append(_("No health facility has code %(code)s.") % {"code": facility_code})
+    if village is None:
+        problems.append(_("No village has code %(code)s.") % {"code": village_code})
+    if problems:
+        raise Refusal(" ".join(problems))
+    existing = Reporter.objects.filter(phone=phone).first()
+    if existing and existing.status == Reporter.Status.ACTIVE:
+        raise Refusal(_("This phone is already registered as an active volunteer."))
+    reporter = existing or Reporter(phone=phone)
+    reporter.national_id = national_id
+    reporter.facility = facility
+    reporter.village = village
+    reporter.language = language or reporter.language
+    reporter.status = Reporter.Status.PENDING
+    reporter.save()
+    audit(
+        mother=None, message=message, action="reporter_registered", summary=f"volunteer {phone} asked to join"
+    )
+    return reporter
+
+
+@transaction.atomic
+def approve_reporter(
+    *, registration_number: int, staff: Staff | None, message: InboundMessage | None = None
+) -> Reporter:
+    """Staff of the volunteer's facility approve a pending registration (``YES <n>``); ``staff`` is
+    None when an administrator approves in the admin."""
+    reporter = Reporter.objects.select_for_update().filter(pk=registration_number).first()
+    if reporter is None or reporter.status != Reporter.Status.PENDING:
+        raise Refusal(_("No pending registration number %(number)s.") % {"number": registration_number})
+    if staff and staff.facility_id != reporter.facility_id and staff.role != Staff.Role.DISTRICT_OFFICIAL:
+        raise Refusal(
+            _("Registration %(number)s belongs to another facility.") % {"number": registration_number}
+        )
+    reporter.status = Reporter.Status.ACTIVE
+    reporter.approved_at = timezone.now()
+    reporter.approved_by = staff
+    reporter.save(update_fields=["status", "approved_at", "approved_by"])
+    audit(
+        mother=None,
+        message=message,
+        action="reporter_approved",
+        summary=f"volunteer {reporter.phone} approved by {staff.phone if staff else 'an administrator'}",
+    )
+    return reporter
+
+
+@transaction.atomic
+def set_language(*, phone: str, language: str) -> None:
+    Reporter.objects.filter(phone=phone).update(language=language)
+    Staff.objects.filter(phone=phone).update(language=language)
+
+
+# --- pregnancies ---------------------------------------------------------------------------
+
+
+def _new_system_identifier() -> str:
+    while True:
+        candidate = f"T{random.randint(1000, 99999)}"
+        if not Mother.objects.filter(identifier=candidate).exists():
+            return candidate
+
+
+@dataclass(frozen=True)
+class Measurements:
+    weight_kg: Decimal | None = None
+    height_cm: Decimal | None = None
+    muac_cm: Decimal | None = None
+    has_toilet: bool | None = None
+    has_handwashing: bool | None = None
+
+
+def find_mother(identifier: str) -> Mother | None:
+    return Mother.objects.filter(identifier=identifier.upper()).first()
+
+
+def check_catchment(reporter: Reporter, mother: Mother) -> None:
+    """A volunteer reports only on mothers of their facility's catchment (settable)."""
+    from django.conf import settings
+
+    if settings.CATCHMENT_RESTRICTED and mother.facility_id != reporter.facility_id:
+        raise Refusal(
+            _("Mother %(id)s belongs to another health facility; her own volunteer must report.")
+            % {"id": mother.identifier}
+        )
+
+
+@transaction.atomic
+def register_pregnancy(
+    *,
+    reporter: Reporter,
+    mother_id_kind: str,
+    mother_identifier: str | None,
+    last_menstrual_period: date,
+    gravidity: int,
+    parity: int,
+    previous_risks: list[str],
+    symptoms: list[str],
+    mother_phone: str = "",
+    measurements: Measurements = Measurements(),
+    today: date,
+    message: InboundMessage | None = None,
+) -> Pregnancy:
+    """Register a pregnancy (``PRE``): computes the EDD, flags risk, refuses a second active
+    pregnancy for the same mother. ``mother_identifier`` is None for a woman without an ID
+    (``NEW``): she gets a short system ID."""
+    if mother_identifier is None:
+        mother = Mother.objects.create(
+            identifier=_new_system_identifier(),
+            id_kind=Mother.IdKind.SYSTEM,
+            phone=mother_phone,
+            village=reporter.village,
+            facility=reporter.facility,
+        )
+    else:
+        mother, created = Mother.objects.get_or_create(
+            identifier=mother_identifier,
+            defaults={
+                "id_kind": mother_id_kind,
+                "phone": mother_phone,
+                "village": reporter.village,
+                "facility": reporter.facility,
+            },
+        )
+        if not created:
+            active = mother.pregnancies.filter(status=Pregnancy.Status.ACTIVE).first()
+            if active:
+                raise Refusal(
+                    _("Mother %(id)s already has an active pregnancy (EDD %(edd)s, registered %(date)s).")
+                    % {
+                        "id": mother.identifier,
+                        "edd": f"{active.expected_delivery_date:%d.%m.%Y}",
+                        "date": f"{active.registered_on:%d.%m.%Y}",
+                    }
+                )
+            mother.village, mother.facility = reporter.village, reporter.facility
+            if mother_phone:
+                mother.phone = mother_phone
+            mother.save()
+    high_risk = any(code != "nr" for code in previous_risks) or any(code != "np" for code in symptoms)
+    try:
+        with transaction.atomic():
+            pregnancy = Pregnancy.objects.create(
+                mother=mother,
+                reporter=reporter,
+                facility=reporter.facility,
+                village=reporter.village,
+                last_menstrual_period=last_menstrual_period,
+                expected_delivery_date=expected_delivery_date(last_menstrual_period),
+                gravidity=gravidity,
+                parity=parity,
+                previous_risks=previous_risks,
+                symptoms=symptoms,
+                high_risk=high_risk,
+                weight_kg=measurements.weight_kg,
+                height_cm=measurements.height_cm,
+                muac_cm=measurements.muac_cm,
+                has_toilet=measurements.has_toilet,
+                has_handwashing=measurements.has_handwashing,
+                registered_on=today,
+                source_message=message,
+            )
+    except IntegrityError:  # a concurrent registration of the same mother won the race
+        raise Refusal(
+            _("Mother %(id)s already has an active pregnancy.") % {"id": mother.identifier}
+        ) from None
+    reminders.plan_pregnancy(pregnancy, today=today)
+    audit(
+        mother=mother,
+        message=message,
+        action="pregnancy_registered",
+        summary=f"pregnancy registered, LMP {last_menstrual_period:%d.%m.%Y}, G{gravidity} P{parity}",
+    )
+    return pregnancy
+
+
+# --- follow-up of a pregnancy ----------------------------------------------------------------
+
+
+def pregnancy_for_report(
+    reporter: Reporter, identifier: str, *, statuses: tuple[str, ...] = ("active",)
+) -> Pregnancy:
+    """The mother's latest pregnancy in one of ``statuses`` that this volunteer may report on."""
+    mother = find_mother(identifier)
+    if mother is None:
+        raise Refusal(_("No mother with ID %(id)s. Register her first with PRE.") % {"id": identifier})
+    check_catchment(reporter, mother)
+    pregnancy = mother.pregnancies.order_by("-registered_at").first()
+    if pregnancy is None or pregnancy.status not in statuses:
+        if pregnancy is not None and pregnancy.status != Pregnancy.Status.ACTIVE:
+            raise Refusal(
+                _("The pregnancy of %(id)s is closed (%(status)s); nothing was recorded.")
+                % {"id": identifier, "status": _(pregnancy.get_status_display().lower())}
+            )
+        raise Refusal(_("Mother %(id)s has no pregnancy this report can apply to.") % {"id": identifier})
+    return pregnancy
+
+
+def _check_not_before_lmp(pregnancy: Pregnancy, when: date) -> None:
+    if when < pregnancy.last_menstrual_period:
+        raise Refusal(
+            _("Date %(date)s is before the LMP (%(lmp)s); nothing was recorded.")
+            % {"date": f"{when:%d.%m.%Y}", "lmp": f"{pregnancy.last_menstrual_period:%d.%m.%Y}"}
+        )
+
+
+@dataclass(frozen=True)
+class VisitOutcome:
+    visit: Visit
+    #: The contact number went backwards (or repeated): recorded, but the reply questions it.
+    out_of_order: bool
+
+
+@transaction.atomic
+def record_antenatal_visit(
+    *,
+    reporter: Reporter,
+    mother_identifier: str,
+    visit_date: date,
+    contact_number: int,
+    symptoms: list[str],
+    place: str = "",
+    weight_kg: Decimal | None = None,
+    muac_cm: Decimal | None = None,
+    message: InboundMessage | None = None,
+) -> VisitOutcome:
+    """An antenatal contact (``ANC``): recorded, clears its reminder."""
+    pregnancy = pregnancy_for_report(reporter, mother_identifier)
+    _check_not_before_lmp(pregnancy, visit_date)
+    return _record_visit(
+        pregnancy,
+        kind=Visit.Kind.ANC,
+        contact_number=contact_number,
+        visit_date=visit_date,
+        symptoms=symptoms,
+        place=place,
+        weight_kg=weight_kg,
+        muac_cm=muac_cm,
+        message=message,
+    )
+
+
+@transaction.atomic
+def record_postnatal_visit(
+    *,
+    reporter: Reporter,
+    mother_identifier: str,
+    visit_number: int,
+    visit_date: date,
+    symptoms: list[str],
+    message: InboundMessage | None = None,
+) -> VisitOutcome:
+    """A postnatal contact (``PNC``) after a recorded birth."""
+    pregnancy = pregnancy_for_report(reporter, mother_identifier, statuses=(Pregnancy.Status.DELIVERED,))
+    if visit_date < pregnancy.birth.birth_date:
+        raise Refusal(
+            _("Date %(date)s is before the birth (%(birth)s); nothing was recorded.")
+            % {"date": f"{visit_date:%d.%m.%Y}", "birth": f"{pregnancy.birth.birth_date:%d.%m.%Y}"}
+        )
+    return _record_visit(
+        pregnancy,
+        kind=Visit.Kind.PNC,
+        contact_number=visit_number,
+        visit_date=visit_date,
+        symptoms=symptoms,
+        message=message,
+    )
+
+
+def _record_visit(
+    pregnancy: Pregnancy, *, kind: str, contact_number: int, visit_date: date, message, **fields
+) -> VisitOutcome:
+    previous = pregnancy.visits.filter(kind=kind).order_by("-contact_number").first()
+    if previous and previous.contact_number == contact_number and previous.visit_date == visit_date:
+        raise Refusal(
+            _("Already received: %(kind)s %(number)s of %(id)s on %(date)s.")
+            % {
+                "kind": kind.upper(),
+                "number": contact_number,
+                "id": pregnancy.mother.identifier,
+                "date": f"{visit_date:%d.%m.%Y}",
+            }
+        )
+    visit = Visit.objects.create(
+        pregnancy=pregnancy,
+        kind=kind,
+        contact_number=contact_number,
+        visit_date=visit_date,
+        source_message=message,
+        **{key: value for key, value in fields.items() if value is not None},
+    )
+    reminders.clear_visit(pregnancy, kind=kind, sequence=contact_number)
+    audit(
+        mother=pregnancy.mother,
+        message=message,
+        action=f"{kind}_visit",
+        summary=f"{kind.upper()} {contact_number} on {visit_date:%d.%m.%Y}",
+    )
+    return VisitOutcome(
+        visit=visit, out_of_order=bool(previous and previous.contact_number >= contact_number)
+    )
+
+
+@transaction.atomic
+def report_risk(
+    *,
+    reporter: Reporter,
+    mother_identifier: str,
+    symptoms: list[str],
+    location: str = "",
+    message: InboundMessage | None = None,
+) -> RiskReport:
+    """A non-urgent risk (``RISK``): the pregnancy becomes high-risk; the health centre hears of it
+    in its next daily digest."""
+    pregnancy = pregnancy_for_report(reporter, mother_identifier)
+    risk = RiskReport.objects.create(
+        pregnancy=pregnancy, symptoms=symptoms, location=location, source_message=message
+    )
+    Pregnancy.objects.filter(pk=pregnancy.pk).update(high_risk=True)
+    audit(mother=pregnancy.mother, message=message, action="risk", summary=f"risk: {' '.join(symptoms)}")
+    return risk
+
+
+# --- red alerts --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def raise_alert(
+    *,
+    sender_phone: str,
+    reporter: Reporter | None,
+    mother_identifier: str,
+    danger_signs: list[str],
+    location: str = "",
+    message: InboundMessage | None = None,
+) -> Alert:
+    """A red alert (``RED``), from anyone: it is always raised, and the escalation ladder starts
+    at once. The mother need not be registered; an unknown sender's alert goes to the national
+    fallback contacts."""
+    mother = find_mother(mother_identifier) if mother_identifier else None
+    pregnancy = mother.pregnancies.order_by("-registered_at").first() if mother else None
+    active_reporter = reporter if reporter and reporter.status == Reporter.Status.ACTIVE else None
+    alert = Alert.objects.create(
+        pregnancy=pregnancy,
+        mother_identifier=mother_identifier,
+        reporter=reporter,
+        sender_phone=sender_phone,
+        facility=active_reporter.facility if active_reporter else (pregnancy.facility if pregnancy else None),
+        danger_signs=danger_signs,
+        location=location,
+        raised_at=timezone.now(),
+        source_message=message,
+    )
+    escalation.plan_ladder(alert)
+    audit(
+        mother=mother,
+        message=message,
+        action="red_alert",
+        summary=f"alert {alert.pk}: {' '.join(danger_signs)}",
+    )
+    return alert
+
+
+@dataclass(frozen=True)
+class Acknowledgement:
+    alert: Alert
+    #: False when someone else had already acknowledged it.
+    first: bool
+
+
+@transaction.atomic
+def acknowledge_alert(
+    *, staff: Staff, alert_number: int | None, message: InboundMessage | None = None
+) -> Acknowledgement:
+    """``OK <n>`` from any staff phone stops the ladder and tells the volunteer who responded.
+    ``OK`` alone works when exactly one alert of the staff member's facility or district is open."""
+    if alert_number is None:
+        open_alerts = list(open_alerts_for(staff)[:2])
+        if len(open_alerts) != 1:
+            raise Refusal(
+                _("You have %(count)s open alerts: reply OK <alert number>.")
+                % {"count": open_alerts_for(staff).count()}
+                if open_alerts
+                else _("You have no open alert to acknowledge.")
+            )
+        alert_number = open_alerts[0].pk
+    alert = Alert.objects.select_related("reporter", "acknowledged_by").filter(pk=alert_number).first()
+    if alert is None:
+        raise Refusal(_("There is no alert number %(number)s.") % {"number": alert_number})
+    if alert.status == Alert.Status.CLOSED:
+        raise Refusal(_("Alert %(number)s is already closed.") % {"number": alert_number})
+    now = timezone.now()
+    first = bool(
+        Alert.objects.filter(pk=alert.pk, status=Alert.Status.OPEN).update(
+            status=Alert.Status.ACKNOWLEDGED, acknowledged_at=now, acknowledged_by=staff
+        )
+    )
+    alert.refresh_from_db()
+    if first:
+        escalation.cancel_ladder(alert)
+        escalation.tell_volunteer_who_responded(alert)
+        audit(
+            mother=alert.pregnancy.mother if alert.pregnancy else None,
+            message=message,
+            action="alert_acknowledged",
+            summary=f"alert {alert.pk} acknowledged by {staff.name} {staff.phone}",
+        )
+    return Acknowledgement(alert=alert, first=first)
+
+
+def open_alerts_for(staff: Staff):
+    alerts = Alert.objects.filter(status=Alert.Status.OPEN).order_by("raised_at")
+    if staff.facility_id:
+        return alerts.filter(
+            models.Q(facility_id=staff.facility_id) | models.Q(facility__parent_id=staff.facility_id)
+        )
+    return alerts.filter(facility__district_id=staff.district_id)
+
+
+@transaction.atomic
+def close_alert(
+    *,
+    reporter: Reporter,
+    mother_identifier: str,
+    statuses: list[str],
+    intervention: str = "",
+    ambulance: str = "",
+    message: InboundMessage | None = None,
+) -> Alert:
+    """``RAR``: the outcome of the mother's open alert; closes it and stops its ladder."""
+    alert = (
+        Alert.objects.filter(mother_identifier=mother_identifier.upper())
+        .exclude(status=Alert.Status.CLOSED)
+        .order_by("-raised_at")
+        .first()
+    )
+    if alert is None:
+        raise Refusal(_("No open alert for %(id)s; nothing was recorded.") % {"id": mother_identifier})
+    alert.status = Alert.Status.CLOSED
+    alert.closed_at = timezone.now()
+    alert.outcome_statuses = statuses
+    alert.intervention = intervention
+    alert.ambulance = ambulance
+    alert.save(update_fields=["status", "closed_at", "outcome_statuses", "intervention", "ambulance"])
+    escalation.cancel_ladder(alert)
+    audit(
+        mother=alert.pregnancy.mother if alert.pregnancy else None,
+        message=message,
+        action="alert_closed",
+        summary=f"alert {alert.pk} closed: {' '.join(statuses)} {intervention} {ambulance}".strip(),
+    )
+    return alert
+
+
+# --- births, deaths, moves ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NewBaby:
+    child_number: int
+    sex: str
+    weight_kg: Decimal | None = None
+    signs: tuple[str, ...] = ()
+
+
+@transaction.atomic
+def record_birth(
+    *,
+    reporter: Reporter,
+    mother_identifier: str,
+    birth_date: date,
+    place: str,
+    babies: list[NewBaby],
+    breastfeeding: str = "",
+    today: date,
+    message: InboundMessage | None = None,
+) -> Birth:
+    """``BIR``: records the baby or babies, closes the pregnancy and plans postnatal visits.
+    A second message for twins (child 02) adds its baby to the birth already recorded."""
+    pregnancy = pregnancy_for_report(
+        reporter, mother_identifier, statuses=(Pregnancy.Status.ACTIVE, Pregnancy.Status.DELIVERED)
+    )
+    _check_not_before_lmp(pregnancy, birth_date)
+    birth = Birth.objects.filter(pregnancy=pregnancy).first()
+    if birth is None:
+        if pregnancy.status != Pregnancy.Status.ACTIVE:
+            raise Refusal(
+                _("The pregnancy of %(id)s is closed; nothing was recorded.") % {"id": mother_identifier}
+            )
+        birth = Birth.objects.create(
+            pregnancy=pregnancy,
+            birth_date=birth_date,
+            place=place,
+            breastfeeding=breastfeeding,
+            source_message=message,
+        )
+        pregnancy.status, pregnancy.closed_on = Pregnancy.Status.DELIVERED, birth_date
+        pregnancy.save(update_fields=["status", "closed_on"])
+        reminders.plan_postnatal(pregnancy, birth_date=birth_date, today=today)
+    recorded = set(birth.babies.values_list("child_number", flat=True))
+    repeated = [baby.child_number for baby in babies if baby.child_number in recorded]
+    if repeated:
+        raise Refusal(
+            _("Already received: child %(number)s of %(id)s.")
+            % {"number": repeated[0], "id": mother_identifier}
+        )
+    Baby.objects.bulk_create(
+        Baby(
+            birth=birth,
+            child_number=baby.child_number,
+            sex=baby.sex,
+            weight_kg=baby.weight_kg,
+            signs=list(baby.signs),
+            stillborn="sb" in baby.signs,
+        )
+        for baby in babies
+    )
+    audit(
+        mother=pregnancy.mother,
+        message=message,
+        action="birth",
+        summary=f"birth on {birth_date:%d.%m.%Y} at {place}: {len(babies)} baby(ies)",
+    )
+    return birth
+
+
+@transaction.atomic
+def record_death(
+    *,
+    reporter: Reporter,
+    mother_identifier: str,
+    kind: str,
+    date_of_death: date,
+    place: str = "",
+    child_number: int | None = None,
+    message: InboundMessage | None = None,
+) -> Death:
+    """``DTH`` (and ``LOS``): a maternal death, stillbirth, miscarriage, newborn or child death.
+    A miscarriage or maternal death closes the pregnancy; a stillbirth is recorded against the
+    birth (a birth with a stillborn baby when none was reported yet); newborn and child deaths
+    against the baby. Reminders left are cancelled when nothing is left to follow."""
+    Kind = Death.Kind
+    allowed = {
+        Kind.MISCARRIAGE: (Pregnancy.Status.ACTIVE,),
+        Kind.MATERNAL: (Pregnancy.Status.ACTIVE, Pregnancy.Status.DELIVERED),
+        Kind.STILLBIRTH: (Pregnancy.Status.ACTIVE, Pregnancy.Status.DELIVERED),
+        Kind.NEWBORN: (Pregnancy.Status.DELIVERED,),
+        Kind.CHILD: (Pregnancy.Status.DELIVERED,),
+    }[kind]
+    pregnancy = pregnancy_for_report(reporter, mother_identifier, statuses=allowed)
+    _check_not_before_lmp(pregnancy, date_of_death)
+    if pregnancy.deaths.filter(
+        kind=kind, baby__child_number=child_number if kind in (Kind.NEWBORN, Kind.CHILD) else None
+    ).exists() or (kind in (Kind.MATERNAL, Kind.MISCARRIAGE) and pregnancy.deaths.filter(kind=kind).exists()):
+        raise Refusal(_("Already received: this death of %(id)s.") % {"id": mother_identifier})
+    baby = None
+    if kind == Kind.STILLBIRTH:
+        birth = getattr(pregnancy, "birth", None)
+        if birth is None:
+            birth = Birth.objects.create(
+                pregnancy=pregnancy, birth_date=date_of_death, place=place, source_message=message
+            )
+            baby = Baby.objects.create(birth=birth, child_number=child_number or 1, sex="", stillborn=True)
+        else:
+            baby = birth.babies.filter(child_number=child_number or 1).first()
+            if baby:
+                Baby.objects.filter(pk=baby.pk).update(stillborn=True)
+    elif kind in (Kind.NEWBORN, Kind.CHILD):
+        baby = pregnancy.birth.babies.filter(child_number=child_number or 1).first()
+        if baby is None:
+            raise Refusal(
+                _("No child %(number)s recorded for %(id)s.")
+                % {"number": child_number or 1, "id": mother_identifier}
+            )
+        Baby.objects.filter(pk=baby.pk).update(died_on=date_of_death)
+    death = Death.objects.create(
+        pregnancy=pregnancy, baby=baby, kind=kind, date=date_of_death, place=place, source_message=message
+    )
+    closing_status = {
+        Kind.MATERNAL: Pregnancy.Status.MATERNAL_DEATH,
+        Kind.MISCARRIAGE: Pregnancy.Status.LOST,
+        Kind.STILLBIRTH: Pregnancy.Status.DELIVERED,
+    }.get(kind)
+    if closing_status:
+        Pregnancy.objects.filter(pk=pregnancy.pk).update(status=closing_status, closed_on=date_of_death)
+    if kind in (Kind.MATERNAL, Kind.MISCARRIAGE, Kind.STILLBIRTH) or (
+        baby is not None and not pregnancy.birth.babies.filter(died_on__isnull=True, stillborn=False).exists()
+    ):
+        reminders.cancel_remaining(pregnancy)
+    audit(
+        mother=pregnancy.mother,
+        message=message,
+        action=f"death_{kind}",
+        summary=f"{Death.Kind(kind).label} on {date_of_death:%d.%m.%Y}",
+    )
+    return death
+
+
+@transaction.atomic
+def record_departure(
+    *,
+    reporter: Reporter,
+    mother_identifier: str,
+    new_village_code: str | None,
+    message: InboundMessage | None = None,
+) -> Pregnancy:
+    """``DEP``: the mother moved away (closes the pregnancy) or to another village (a transfer:
+    her records follow her to the facility that serves that village)."""
+    pregnancy = pregnancy_for_report(reporter, mother_identifier)
+    mother = pregnancy.mother
+    if not new_village_code:
+        pregnancy.status, pregnancy.closed_on = Pregnancy.Status.MOVED, timezone.localdate()
+        pregnancy.save(update_fields=["status", "closed_on"])
+        reminders.cancel_remaining(pregnancy)
+        audit(mother=mother, message=message, action="moved_away", summary="moved away")
+        return pregnancy
+    village = Location.objects.filter(code=new_village_code, level=Location.Level.VILLAGE).first()
+    if village is None:
+        raise Refusal(_("No village has code %(code)s.") % {"code": new_village_code})
+    facility = (
+        Facility.objects.filter(served_cells=village.parent_id, kind=Facility.Kind.HEALTH_CENTRE).first()
+        or pregnancy.facility
+    )
+    mother.village, mother.facility = village, facility
+    mother.save(update_fields=["village", "facility"])
+    pregnancy.village, pregnancy.facility = village, facility
+    pregnancy.save(update_fields=["village", "facility"])
+    audit(
+        mother=mother,
+        message=message,
+        action="transferred",
+        summary=f"moved to village {village.code} ({facility})",
+    )
+    return pregnancy

@@ -1,0 +1,29 @@
+"""RAR: the outcome of a red alert; closes it.
+
+> RAR 1199870012345678 mw cw pr at
+< Alert 12 closed: mother well, child well.
+"""
+
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from maternal import services
+from maternal.sms import codes
+from maternal.sms.grammar import AlertResult
+from maternal.sms.handlers.base import KeywordHandler
+
+
+class AlertResultHandler(KeywordHandler):
+    keywords = ("RAR",)
+
+    def reply_to(self, command: AlertResult) -> str:
+        alert = services.close_alert(
+            reporter=self.sender.reporter,
+            mother_identifier=command.mother_id.value,
+            statuses=list(command.statuses),
+            intervention=command.intervention or "",
+            ambulance=command.ambulance or "",
+            message=self.inbound,
+        )
+        outcome = ", ".join(codes.label(code, "status", get_language()) for code in command.statuses)
+        return _("Alert %(number)s closed: %(outcome)s.") % {"number": alert.pk, "outcome": outcome}

@@ -1,0 +1,48 @@
+"""ANC: an antenatal contact.
+
+> ANC 1199870012345678 26.11.2026 2
+< ANC 2 of 1199870012345678 recorded (26.11.2026). Next contact: ANC 3 on 14.01.2027.
+"""
+
+from django.utils.translation import gettext as _
+
+from maternal import services
+from maternal.sms.grammar import AncReport
+from maternal.sms.handlers.base import KeywordHandler
+from maternal.sms.replies import date_text
+from reminders.schedules import next_antenatal_contact
+
+
+class AntenatalHandler(KeywordHandler):
+    keywords = ("ANC",)
+
+    def reply_to(self, command: AncReport) -> str:
+        outcome = services.record_antenatal_visit(
+            reporter=self.sender.reporter,
+            mother_identifier=command.mother_id.value,
+            visit_date=command.visit_date,
+            contact_number=command.contact_number,
+            symptoms=list(command.symptoms),
+            place=command.place or "",
+            weight_kg=command.mother_weight_kg,
+            muac_cm=command.muac_cm,
+            message=self.inbound,
+        )
+        pregnancy = outcome.visit.pregnancy
+        parts = [
+            _("ANC %(number)s of %(id)s recorded (%(date)s).")
+            % {
+                "number": command.contact_number,
+                "id": pregnancy.mother.identifier,
+                "date": date_text(command.visit_date),
+            }
+        ]
+        if outcome.out_of_order:
+            parts.append(_("Check the contact number: a later one was already reported."))
+        upcoming = next_antenatal_contact(pregnancy.last_menstrual_period, self.today)
+        if upcoming and upcoming[0] > command.contact_number:
+            parts.append(
+                _("Next contact: ANC %(number)s on %(date)s.")
+                % {"number": upcoming[0], "date": date_text(upcoming[1])}
+            )
+        return " ".join(parts)

@@ -1,0 +1,69 @@
+"""The shape shared by every keyword handler: find who is writing, parse with the grammar,
+call one service, reply once in the sender's language."""
+
+from __future__ import annotations
+
+import logging
+
+from django.utils import timezone, translation
+from rapidsms.contrib.handlers.handlers.base import BaseHandler
+
+from maternal.selectors import Sender, identify_sender
+from maternal.services import Refusal
+from maternal.sms.errors import ParseError
+from maternal.sms.grammar import parse
+from maternal.sms.replies import error_reply, not_registered_reply, pending_reply, system_error_reply
+from messaging.models import InboundMessage
+
+logger = logging.getLogger(__name__)
+
+
+def first_word(text: str) -> str:
+    stripped = text.strip().replace("+", " ")
+    return stripped.split(maxsplit=1)[0].rstrip(".").upper() if stripped else ""
+
+
+class KeywordHandler(BaseHandler):
+    """Subclasses set ``keywords`` and implement ``reply_to(command) -> str``."""
+
+    keywords: tuple[str, ...] = ()
+    #: Whether only an active volunteer may send this keyword.
+    volunteers_only = True
+
+    @classmethod
+    def dispatch(cls, router, msg) -> bool:
+        if first_word(msg.text) not in cls.keywords:
+            return False
+        cls(router, msg).run()
+        return True
+
+    def run(self) -> None:
+        self.sender: Sender = identify_sender(self.msg.fields.get("phone", ""))
+        self.today = timezone.localdate()
+        inbound_id = self.msg.fields.get("inbound_id")
+        self.inbound = InboundMessage.objects.filter(pk=inbound_id).first() if inbound_id else None
+        with translation.override(self.sender.language):
+            self.respond(self.compose_reply())
+
+    def compose_reply(self) -> str:
+        if self.volunteers_only and not self.sender.is_active_reporter:
+            if self.sender.reporter is not None:
+                return pending_reply()
+            return not_registered_reply()
+        try:
+            command = parse(self.msg.text, today=self.today)
+        except ParseError as error:
+            return error_reply(error)
+        try:
+            reply = self.reply_to(command)
+        except Refusal as refusal:
+            return refusal.reply
+        except Exception:
+            logger.exception("Handling %s failed", self.keywords[0])
+            return system_error_reply()
+        if self.inbound:
+            InboundMessage.objects.filter(pk=self.inbound.pk).update(keyword=self.keywords[0], accepted=True)
+        return reply
+
+    def reply_to(self, command) -> str:
+        raise NotImplementedError

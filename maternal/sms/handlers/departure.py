@@ -1,0 +1,34 @@
+"""DEP: the mother moved away (closes the pregnancy) or to another village (transfer).
+
+> DEP 1199870012345678
+< 1199870012345678 recorded as moved away. Her reminders are stopped.
+> DEP 1199870012345678 101010203
+< 1199870012345678 transferred to Gihanga village (Muhoza Health Centre).
+"""
+
+from django.utils.translation import gettext as _
+
+from maternal import services
+from maternal.sms.grammar import DepartureReport
+from maternal.sms.handlers.base import KeywordHandler
+
+
+class DepartureHandler(KeywordHandler):
+    keywords = ("DEP",)
+
+    def reply_to(self, command: DepartureReport) -> str:
+        pregnancy = services.record_departure(
+            reporter=self.sender.reporter,
+            mother_identifier=command.mother_id.value,
+            new_village_code=command.new_village_code,
+            message=self.inbound,
+        )
+        if command.new_village_code:
+            return _("%(id)s transferred to %(village)s village (%(facility)s).") % {
+                "id": command.mother_id.value,
+                "village": pregnancy.village.name,
+                "facility": pregnancy.facility.name,
+            }
+        return _("%(id)s recorded as moved away. Her reminders are stopped.") % {
+            "id": command.mother_id.value
+        }

@@ -1,0 +1,63 @@
+"""PRE: register a pregnancy (short form or the national long form).
+
+> PRE 1199870012345678 01.03.2026 3 2 nr np
+< Pregnancy of 1199870012345678 registered. EDD 06.12.2026, 12 weeks. Next visit: ANC 2 on 17.05.2026.
+> PRE NEW 01.03.2026 1 0 gs
+< Pregnancy of T4821 registered (use this ID from now on). EDD 06.12.2026, 12 weeks. High risk. ...
+"""
+
+from django.utils.translation import gettext as _
+
+from maternal import services
+from maternal.sms.grammar import PregnancyReport
+from maternal.sms.handlers.base import KeywordHandler
+from maternal.sms.replies import date_text
+from reminders.schedules import next_antenatal_contact
+
+
+class PregnancyHandler(KeywordHandler):
+    keywords = ("PRE",)
+
+    def reply_to(self, command: PregnancyReport) -> str:
+        mother_id = command.mother_id
+        pregnancy = services.register_pregnancy(
+            reporter=self.sender.reporter,
+            mother_id_kind=mother_id.kind,
+            mother_identifier=None if mother_id.kind == "new" else mother_id.value,
+            last_menstrual_period=command.last_menstrual_period,
+            gravidity=command.gravidity,
+            parity=command.parity,
+            previous_risks=list(command.previous_risks),
+            symptoms=list(command.symptoms),
+            mother_phone=command.mother_phone or "",
+            measurements=services.Measurements(
+                weight_kg=command.mother_weight_kg,
+                height_cm=command.height_cm,
+                muac_cm=command.muac_cm,
+                has_toilet=command.has_toilet,
+                has_handwashing=command.has_handwashing,
+            ),
+            today=self.today,
+            message=self.inbound,
+        )
+        facts = {
+            "id": pregnancy.mother.identifier,
+            "edd": date_text(pregnancy.expected_delivery_date),
+            "weeks": pregnancy.gestational_age_weeks(self.today),
+        }
+        if mother_id.kind == "new":
+            parts = [
+                _("Pregnancy of %(id)s registered (use this ID from now on). EDD %(edd)s, %(weeks)s weeks.")
+                % facts
+            ]
+        else:
+            parts = [_("Pregnancy of %(id)s registered. EDD %(edd)s, %(weeks)s weeks.") % facts]
+        if pregnancy.high_risk:
+            parts.append(_("High risk."))
+        upcoming = next_antenatal_contact(pregnancy.last_menstrual_period, self.today)
+        if upcoming:
+            number, due = upcoming
+            parts.append(
+                _("Next visit: ANC %(number)s on %(date)s.") % {"number": number, "date": date_text(due)}
+            )
+        return " ".join(parts)

@@ -1,0 +1,33 @@
+"""RISK: a non-urgent risk; the health centre hears of it in its next digest.
+
+> RISK 1199870012345678 oe fe
+< Risk recorded for 1199870012345678: oedema, fever. The pregnancy is now high-risk; the health centre will be told.
+"""
+
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from maternal import services
+from maternal.sms import codes
+from maternal.sms.grammar import RiskReport as RiskCommand
+from maternal.sms.handlers.base import KeywordHandler
+
+
+class RiskHandler(KeywordHandler):
+    keywords = ("RISK",)
+
+    def reply_to(self, command: RiskCommand) -> str:
+        services.report_risk(
+            reporter=self.sender.reporter,
+            mother_identifier=command.mother_id.value,
+            symptoms=list(command.symptoms),
+            location=command.location or "",
+            message=self.inbound,
+        )
+        words = ", ".join(codes.label(code, "symptom", get_language()) for code in command.symptoms)
+        return _(
+            "Risk recorded for %(id)s: %(symptoms)s. The pregnancy is now high-risk; the health centre will be told."
+        ) % {
+            "id": command.mother_id.value,
+            "symptoms": words,
+        }

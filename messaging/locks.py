@@ -1,0 +1,28 @@
+"""A Redis lock so that periodic sweeps never overlap, even with two beat processes."""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+from collections.abc import Iterator
+
+import redis
+from django.conf import settings
+
+
+@functools.cache
+def _client() -> redis.Redis:
+    return redis.Redis.from_url(settings.CELERY_BROKER_URL)
+
+
+@contextlib.contextmanager
+def single_run(name: str, *, timeout: int = 300) -> Iterator[bool]:
+    """Yields True to the one holder of the lock ``name``, False to everyone else."""
+    lock = _client().lock(f"umubyeyi:lock:{name}", timeout=timeout, blocking=False)
+    acquired = lock.acquire()
+    try:
+        yield acquired
+    finally:
+        if acquired:
+            with contextlib.suppress(redis.exceptions.LockError):
+                lock.release()

@@ -1,0 +1,69 @@
+"""Every SMS in and out. ``OutgoingMessage`` is the outbox: its status is the truth, the Celery
+task only executes it (STYLE 4)."""
+
+from django.db import models
+
+
+class InboundMessage(models.Model):
+    """One SMS as it arrived from a gateway, with the one reply it got."""
+
+    phone = models.CharField(max_length=32, db_index=True, help_text="E.164 when the number is valid.")
+    backend = models.CharField(max_length=32)
+    text = models.TextField()
+    gateway_id = models.CharField(max_length=64, blank=True)
+    received_at = models.DateTimeField(db_index=True)
+    keyword = models.CharField(max_length=10, blank=True)
+    accepted = models.BooleanField(default=False, help_text="Whether the report was recorded.")
+    reply = models.TextField(blank=True)
+    duplicate_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="retries"
+    )
+
+    class Meta:
+        indexes = [models.Index(fields=["phone", "received_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.phone}: {self.text[:40]}"
+
+
+class OutgoingMessage(models.Model):
+    class Status(models.TextChoices):
+        QUEUED = "queued"
+        SENDING = "sending"
+        SENT = "sent"
+        RETRYING = "retrying"
+        FAILED = "failed"
+        HELD = "held", "Held by the loop guard"
+        EXPIRED = "expired", "Expired (too late to be useful)"
+
+    class Kind(models.TextChoices):
+        REPLY = "reply"
+        ALERT = "alert"
+        REMINDER = "reminder"
+        NOTICE = "notice"
+
+    phone = models.CharField(max_length=32, db_index=True)
+    backend = models.CharField(max_length=32)
+    identity = models.CharField(max_length=100, help_text="The address the backend sends to.")
+    text = models.TextField()
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.REPLY)
+    emergency = models.BooleanField(default=False)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    in_reply_to = models.ForeignKey(
+        InboundMessage, null=True, blank=True, on_delete=models.SET_NULL, related_name="replies"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    next_attempt_at = models.DateTimeField()
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    failure_reason = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"]),
+            models.Index(fields=["phone", "created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"-> {self.phone}: {self.text[:40]}"

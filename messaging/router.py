@@ -1,0 +1,37 @@
+"""The RapidSMS router as deployed: the blocking router, except that what it would hand to a
+backend is written to the outbox and delivered by a worker (with retries)."""
+
+from __future__ import annotations
+
+import functools
+
+from rapidsms.router import get_router
+from rapidsms.router.blocking import BlockingRouter
+
+from messaging.phones import normalize_phone
+
+
+class OutboxRouter(BlockingRouter):
+    def backend_preparation(self, msg) -> None:
+        from messaging.models import InboundMessage, OutgoingMessage
+        from messaging.services import queue_message
+
+        original = msg.in_response_to
+        inbound_id = original.fields.get("inbound_id") if original else None
+        default_kind = OutgoingMessage.Kind.REPLY if original else OutgoingMessage.Kind.NOTICE
+        for connection in msg.connections:
+            queue_message(
+                phone=normalize_phone(connection.identity),
+                text=msg.text,
+                kind=msg.fields.get("kind", default_kind),
+                emergency=msg.fields.get("emergency", False),
+                backend=connection.backend.name,
+                identity=connection.identity,
+                in_reply_to=InboundMessage(pk=inbound_id) if inbound_id else None,
+            )
+
+
+@functools.cache
+def cached_router() -> BlockingRouter:
+    """One router per process: building one loads every app, handler and backend."""
+    return get_router()

@@ -1,0 +1,263 @@
+"""The conversation's plumbing: record what arrives, queue and deliver what leaves.
+
+Outgoing SMS are rows first (``queue_message``); delivery claims a row with a conditional update
+so that a retried task, a second worker or the periodic sweep never send it twice.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import logging
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+
+import requests
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from rapidsms.models import Connection
+
+from messaging.gsm import to_gsm
+from messaging.models import InboundMessage, OutgoingMessage
+
+logger = logging.getLogger(__name__)
+
+Status = OutgoingMessage.Status
+STALE_CLAIM = timedelta(minutes=5)
+MAX_BACKOFF = timedelta(hours=1)
+
+_inline_delivery: contextvars.ContextVar[bool] = contextvars.ContextVar("inline_delivery", default=False)
+
+
+def delivering_inline() -> bool:
+    return _inline_delivery.get()
+
+
+@contextlib.contextmanager
+def inline_delivery() -> Iterator[None]:
+    """Deliver queued messages in this process instead of through Celery (the ``sms`` simulator
+    and ``run_due`` use it, so they work with no worker running)."""
+    token = _inline_delivery.set(True)
+    try:
+        yield
+    finally:
+        _inline_delivery.reset(token)
+
+
+# --- inbound -------------------------------------------------------------------------------
+
+
+def record_inbound(*, phone: str, backend: str, text: str, gateway_id: str = "") -> InboundMessage:
+    """Store an arriving SMS, linking it to the original when it is a gateway retry (same gateway
+    id, or same phone and text within ``DUPLICATE_WINDOW``) that was already answered."""
+    now = timezone.now()
+    same_gateway_id = Q(backend=backend, gateway_id=gateway_id) if gateway_id else Q(pk__in=[])
+    original = (
+        InboundMessage.objects.filter(duplicate_of=None)
+        .filter(same_gateway_id | Q(phone=phone, text=text, received_at__gte=now - settings.DUPLICATE_WINDOW))
+        .exclude(reply="")
+        .order_by("-received_at")
+        .first()
+    )
+    return InboundMessage.objects.create(
+        phone=phone,
+        backend=backend,
+        text=text,
+        gateway_id=gateway_id,
+        received_at=now,
+        duplicate_of=original,
+    )
+
+
+def is_rate_limited(inbound: InboundMessage) -> bool:
+    limit, period = settings.INBOUND_RATE_LIMIT
+    recent = InboundMessage.objects.filter(
+        phone=inbound.phone, received_at__gte=inbound.received_at - period
+    ).count()
+    return recent > limit
+
+
+def save_reply(inbound_id: int, text: str) -> None:
+    InboundMessage.objects.filter(pk=inbound_id, reply="").update(reply=text)
+
+
+# --- outbound ------------------------------------------------------------------------------
+
+
+def route_for(phone: str) -> tuple[str, str]:
+    """The (backend, identity) to reach ``phone``: the connection it last wrote from, else the
+    default backend."""
+    candidates = {phone, phone.lstrip("+")}
+    connection = (
+        Connection.objects.filter(identity__in=candidates)
+        .select_related("backend")
+        .order_by("-modified_on")
+        .first()
+    )
+    if connection:
+        return connection.backend.name, connection.identity
+    return settings.DEFAULT_BACKEND, phone
+
+
+def queue_message(
+    *,
+    phone: str,
+    text: str,
+    kind: str = OutgoingMessage.Kind.NOTICE,
+    emergency: bool = False,
+    backend: str | None = None,
+    identity: str | None = None,
+    in_reply_to: InboundMessage | None = None,
+) -> OutgoingMessage:
+    """Store one outgoing SMS and have it delivered once the current transaction commits.
+
+    The loop guard holds the message instead when the same text already went to the same phone
+    too often in the last minutes (auto-reply loops between two numbers)."""
+    now = timezone.now()
+    if backend is None or identity is None:
+        backend, identity = route_for(phone)
+    text = to_gsm(text)
+    guard_count, guard_period = settings.LOOP_GUARD
+    repeated = OutgoingMessage.objects.filter(
+        phone=phone, text=text, created_at__gte=now - guard_period
+    ).count()
+    status = Status.HELD if repeated >= guard_count else Status.QUEUED
+    message = OutgoingMessage.objects.create(
+        phone=phone,
+        backend=backend,
+        identity=identity,
+        text=text,
+        kind=kind,
+        emergency=emergency,
+        status=status,
+        in_reply_to=in_reply_to,
+        next_attempt_at=now,
+    )
+    if status == Status.HELD:
+        logger.warning("Loop guard held message %s to %s", message.pk, phone)
+    else:
+        inline = delivering_inline()
+        transaction.on_commit(lambda: dispatch(message.pk, emergency=emergency, inline=inline))
+    return message
+
+
+def dispatch(message_id: int, *, emergency: bool = False, inline: bool = False) -> None:
+    """Hand a queued message to a worker (or deliver it here in inline mode). If the broker is
+    away the row stays queued and the periodic sweep delivers it."""
+    if inline:
+        deliver(message_id)
+        return
+    from messaging.tasks import deliver_emergency, deliver_message
+
+    task = deliver_emergency if emergency else deliver_message
+    try:
+        task.delay(message_id)
+    except Exception:  # broker unreachable: the sweep is the safety net, the row is the truth
+        logger.warning("Could not enqueue message %s; the outbox sweep will send it", message_id)
+
+
+class PermanentSendError(Exception):
+    """The gateway refused the message for good (e.g. an invalid number)."""
+
+
+def _send_through_backend(message: OutgoingMessage) -> None:
+    from messaging.router import cached_router
+
+    backend = cached_router().backends.get(message.backend)
+    if backend is None:
+        raise PermanentSendError(f"no backend named {message.backend!r}")
+    try:
+        backend.send(id_=str(message.pk), text=message.text, identities=[message.identity], context={})
+    except requests.HTTPError as error:
+        status = error.response.status_code if error.response is not None else 0
+        if status in (400, 404):
+            raise PermanentSendError(f"gateway answered {status}: {error.response.text[:200]}") from error
+        raise
+
+
+def deliver(message_id: int) -> bool:
+    """Send one queued message through its backend, at most once. Returns whether it was sent."""
+    now = timezone.now()
+    claimed = OutgoingMessage.objects.filter(
+        pk=message_id, status__in=[Status.QUEUED, Status.RETRYING], next_attempt_at__lte=now
+    ).update(status=Status.SENDING, claimed_at=now, attempts=F("attempts") + 1)
+    if claimed != 1:
+        return False
+    message = OutgoingMessage.objects.get(pk=message_id)
+    try:
+        _send_through_backend(message)
+    except PermanentSendError as error:
+        _finish(message, Status.FAILED, reason=str(error))
+        logger.error("Message %s failed for good: %s", message_id, error)
+        return False
+    except Exception as error:
+        backoff = min(timedelta(seconds=30 * 2 ** (message.attempts - 1)), MAX_BACKOFF)
+        _finish(message, Status.RETRYING, reason=str(error)[:255], next_attempt_at=now + backoff)
+        logger.warning("Message %s will be retried in %s: %s", message_id, backoff, error)
+        return False
+    _finish(message, Status.SENT)
+    return True
+
+
+def _finish(
+    message: OutgoingMessage, status: str, *, reason: str = "", next_attempt_at: datetime | None = None
+) -> None:
+    fields = {"status": status, "failure_reason": reason}
+    if status == Status.SENT:
+        fields["sent_at"] = timezone.now()
+    if next_attempt_at:
+        fields["next_attempt_at"] = next_attempt_at
+    OutgoingMessage.objects.filter(pk=message.pk, status=Status.SENDING).update(**fields)
+
+
+def sweep_outbox(*, now: datetime | None = None) -> dict[str, int]:
+    """Deliver every message due so far, emergencies first; release claims left by a crashed
+    worker so they are retried."""
+    now = now or timezone.now()
+    released = OutgoingMessage.objects.filter(status=Status.SENDING, claimed_at__lt=now - STALE_CLAIM).update(
+        status=Status.RETRYING, next_attempt_at=now
+    )
+    due = (
+        OutgoingMessage.objects.filter(status__in=[Status.QUEUED, Status.RETRYING], next_attempt_at__lte=now)
+        .order_by("-emergency", "pk")
+        .values_list("pk", flat=True)
+    )
+    sent = sum(deliver(pk) for pk in list(due))
+    return {"released": released, "sent": sent}
+
+
+def receive_sms(*, backend: str, identity: str, text: str, gateway_id: str = "") -> None:
+    """Run one inbound SMS through the RapidSMS router (every gateway view and the simulator)."""
+    from rapidsms.router import lookup_connections
+
+    from messaging.router import cached_router
+
+    router = cached_router()
+    connection = lookup_connections(backend, [identity])[0]
+    fields = {"external_id": gateway_id} if gateway_id else {}
+    router.receive_incoming(router.new_incoming_message(text=text, connections=[connection], fields=fields))
+
+
+def send_sms(*, phone: str, text: str, kind: str, emergency: bool = False) -> None:
+    """Send a message the system starts (alert, reminder, notice) through the router, so that it
+    is logged like every other message and delivered from the outbox."""
+    from rapidsms.router import lookup_connections
+
+    from messaging.router import cached_router
+
+    router = cached_router()
+    backend, identity = route_for(phone)
+    connection = lookup_connections(backend, [identity])[0]
+    fields = {"kind": kind, "emergency": emergency}
+    router.send_outgoing(router.new_outgoing_message(text=text, connections=[connection], fields=fields))
+
+
+def simulate(*, phone: str, text: str, backend: str = "simulator") -> list[OutgoingMessage]:
+    """Process one SMS as if it came from ``phone`` and deliver, here and now, every message the
+    system sends as a result. Returns those messages in order."""
+    last_id = OutgoingMessage.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    with inline_delivery():
+        receive_sms(backend=backend, identity=phone, text=text)
+    return list(OutgoingMessage.objects.filter(pk__gt=last_id).order_by("pk"))

@@ -1,0 +1,24 @@
+"""Thin Celery tasks over the outbox. Delivery is idempotent (a conditional claim), so a
+redelivered task (acks_late) sends nothing twice."""
+
+from celery import shared_task
+
+from messaging import services
+from messaging.locks import single_run
+
+
+@shared_task(acks_late=True, time_limit=60, soft_time_limit=50)
+def deliver_message(message_id: int) -> bool:
+    return services.deliver(message_id)
+
+
+@shared_task(acks_late=True, time_limit=60, soft_time_limit=50)
+def deliver_emergency(message_id: int) -> bool:
+    """Same as ``deliver_message``, routed to the emergency queue (settings.CELERY_TASK_ROUTES)."""
+    return services.deliver(message_id)
+
+
+@shared_task(time_limit=600, soft_time_limit=570)
+def sweep_outbox() -> dict[str, int]:
+    with single_run("sweep_outbox") as acquired:
+        return services.sweep_outbox() if acquired else {"skipped": 1}

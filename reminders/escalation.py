@@ -1,0 +1,220 @@
+"""The emergency escalation ladder (SPEC 4).
+
+A red alert gets one ``EscalationStep`` row per level with its due time. Level 1 runs at once;
+levels 2 and 3 run when due unless someone acknowledged the alert. Each step is claimed with a
+conditional update, so the Celery task (with an ETA), a retried task and the every-minute sweep
+can all try to run it and it still runs once.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from maternal.models import Alert, Facility, Staff
+from maternal.sms import codes
+from messaging.models import OutgoingMessage
+from messaging.services import delivering_inline, send_sms
+from reminders.models import EscalationStep
+
+logger = logging.getLogger(__name__)
+StepStatus = EscalationStep.Status
+LEVELS = (1, 2, 3)
+
+
+def plan_ladder(alert: Alert) -> list[EscalationStep]:
+    """Create the alert's steps (level 1 due now) and have them run when due."""
+    due_at = alert.raised_at
+    steps = []
+    for level in LEVELS:
+        steps.append(EscalationStep(alert=alert, level=level, due_at=due_at))
+        if level <= len(settings.ESCALATE_AFTER):
+            due_at = due_at + settings.ESCALATE_AFTER[level - 1]
+    steps = EscalationStep.objects.bulk_create(steps)
+    inline = delivering_inline()
+    transaction.on_commit(lambda: _schedule([(step.pk, step.due_at) for step in steps], inline=inline))
+    return steps
+
+
+def _schedule(steps: list[tuple[int, datetime]], *, inline: bool) -> None:
+    """Run due steps here in inline mode (simulator, run_due), else hand them to Celery with an
+    ETA; a step not yet due in inline mode waits for ``run_due`` or the sweep."""
+    from reminders.tasks import run_escalation_step
+
+    for step_id, due_at in steps:
+        if inline:
+            if due_at <= timezone.now():
+                run_step(step_id)
+            continue
+        try:
+            run_escalation_step.apply_async((step_id,), eta=due_at)
+        except Exception:  # broker away: the every-minute sweep runs the step when due
+            logger.warning("Could not enqueue escalation step %s; the sweep will run it", step_id)
+
+
+@dataclass(frozen=True)
+class Recipient:
+    phone: str
+    language: str
+    name: str
+
+
+def recipients(alert: Alert, level: int) -> list[Recipient]:
+    """Who a level alerts: 1 the on-duty midwives and nurses of the volunteer's health centre;
+    2 its in-charge and the district hospital's maternity on-call; 3 the district official on
+    duty. An alert with no facility (unknown sender) goes to the national fallback contacts."""
+    facility: Facility | None = alert.facility
+    if facility is None:
+        if level > 1:
+            return []
+        return [
+            Recipient(phone, settings.LANGUAGE_CODE, phone) for phone in settings.FALLBACK_EMERGENCY_CONTACTS
+        ]
+    on_duty = Staff.objects.filter(on_duty=True)
+    if level == 1:
+        staff = on_duty.filter(facility=facility, role__in=[Staff.Role.MIDWIFE, Staff.Role.NURSE])
+    elif level == 2:
+        hospital = (
+            facility.parent
+            or Facility.objects.filter(district_id=facility.district_id, kind=Facility.Kind.HOSPITAL).first()
+        )
+        staff = on_duty.filter(
+            Q(facility=facility, role=Staff.Role.IN_CHARGE)
+            | Q(facility=hospital, role=Staff.Role.MATERNITY_ON_CALL)
+        )
+    else:
+        staff = on_duty.filter(role=Staff.Role.DISTRICT_OFFICIAL, district_id=facility.district_id)
+    return [Recipient(str(person.phone), person.language, person.name) for person in staff]
+
+
+def ambulance_number(alert: Alert) -> str:
+    numbers = settings.AMBULANCE_NUMBERS
+    district = alert.facility.district.code if alert.facility else None
+    return numbers.get(district, numbers["default"])
+
+
+def tell_volunteer_who_responded(alert: Alert) -> None:
+    staff = alert.acknowledged_by
+    if alert.reporter is None or staff is None:
+        return
+    with translation.override(alert.reporter.language):
+        text = _("Alert %(number)s: %(name)s (%(role)s, %(phone)s) is responding.") % {
+            "number": alert.pk,
+            "name": staff.name,
+            "role": _(staff.get_role_display().lower()),
+            "phone": staff.phone,
+        }
+    send_sms(phone=str(alert.reporter.phone), text=text, kind=OutgoingMessage.Kind.ALERT, emergency=True)
+
+
+def alert_text(alert: Alert, language: str) -> str:
+    """The SMS a staff member gets: number, mother, village, volunteer, signs in words, how to ack."""
+    with translation.override(language):
+        signs = ", ".join(
+            codes.label(code, group, language)
+            for code in alert.danger_signs
+            for group in codes.DANGER_SIGN_GROUPS
+            if codes.lookup(group, code)
+        )
+        reporter = alert.reporter
+        return _(
+            "RED ALERT %(number)s: mother %(mother)s, %(village)s. %(signs)s. CHW %(name)s %(phone)s. Reply OK %(number)s"
+        ) % {
+            "number": alert.pk,
+            "mother": alert.mother_identifier or "?",
+            "village": reporter.village.name if reporter else "?",
+            "signs": signs,
+            "name": reporter.name if reporter else "",
+            "phone": alert.sender_phone,
+        }
+
+
+def run_step(step_id: int, *, now: datetime | None = None) -> int:
+    """Run one due step at most once; returns how many staff it alerted. The claim, the SMS
+    rows and the step's result commit together: a crash leaves the step pending, never half-run."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        claimed = EscalationStep.objects.filter(
+            pk=step_id, status=StepStatus.PENDING, due_at__lte=now
+        ).update(status=StepStatus.DONE, ran_at=now)
+        if claimed != 1:
+            return 0
+        step = EscalationStep.objects.select_related("alert__reporter__village", "alert__facility").get(
+            pk=step_id
+        )
+        alert = step.alert
+        if alert.status != Alert.Status.OPEN:
+            step.status = StepStatus.CANCELLED
+            step.save(update_fields=["status"])
+            return 0
+        staff = recipients(alert, step.level)
+        for person in staff:
+            send_sms(
+                phone=person.phone,
+                text=alert_text(alert, person.language),
+                kind=OutgoingMessage.Kind.ALERT,
+                emergency=True,
+            )
+        step.recipients = len(staff)
+        step.save(update_fields=["recipients"])
+        Alert.objects.filter(pk=alert.pk, level__lt=step.level).update(level=step.level)
+        if not staff:
+            # Nobody to alert at this level: climb at once instead of waiting for the timer.
+            EscalationStep.objects.filter(
+                alert=alert, level=step.level + 1, status=StepStatus.PENDING
+            ).update(due_at=now)
+            logger.warning("Alert %s level %s had nobody on duty", alert.pk, step.level)
+    return len(staff)
+
+
+def cancel_ladder(alert: Alert) -> int:
+    return EscalationStep.objects.filter(alert=alert, status=StepStatus.PENDING).update(
+        status=StepStatus.CANCELLED
+    )
+
+
+def sweep_escalations(*, now: datetime | None = None) -> dict[str, int]:
+    """Run every step already due (its task was lost, or the broker was away) and remind the
+    volunteer of alerts still open after 48 hours."""
+    now = now or timezone.now()
+    due = list(
+        EscalationStep.objects.filter(status=StepStatus.PENDING, due_at__lte=now)
+        .order_by("due_at")
+        .values_list("pk", flat=True)
+    )
+    alerted = sum(run_step(pk, now=now) for pk in due)
+    return {"steps": len(due), "staff_alerted": alerted, "open_alert_reminders": remind_open_alerts(now=now)}
+
+
+def remind_open_alerts(*, now: datetime) -> int:
+    """An alert not closed by RAR 48 hours after it was raised reminds its volunteer, once."""
+    stale = Alert.objects.select_related("reporter").filter(
+        status__in=[Alert.Status.OPEN, Alert.Status.ACKNOWLEDGED],
+        raised_at__lte=now - settings.ALERT_OPEN_REMINDER_AFTER,
+        open_reminder_sent_at__isnull=True,
+        reporter__isnull=False,
+    )
+    count = 0
+    for alert in stale:
+        with transaction.atomic():
+            if not Alert.objects.filter(pk=alert.pk, open_reminder_sent_at__isnull=True).update(
+                open_reminder_sent_at=now
+            ):
+                continue
+            with translation.override(alert.reporter.language):
+                text = _(
+                    "Alert %(number)s for %(mother)s is still open. Send RAR %(mother)s <mw|ms|cw|cs> to close it."
+                ) % {
+                    "number": alert.pk,
+                    "mother": alert.mother_identifier,
+                }
+            send_sms(phone=str(alert.reporter.phone), text=text, kind=OutgoingMessage.Kind.NOTICE)
+            count += 1
+    return count

@@ -1,0 +1,45 @@
+"""``manage.py run_due [--at ISO-DATETIME]``: run every escalation step, reminder digest and
+queued message due at that moment and print what was sent, one per line as ``-> PHONE: TEXT``.
+What operators use to catch up after an outage; it needs no worker."""
+
+from datetime import datetime
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+
+from messaging.models import OutgoingMessage
+from messaging.services import inline_delivery, sweep_outbox
+from reminders.escalation import sweep_escalations
+from reminders.services import send_due_reminders
+
+
+class Command(BaseCommand):
+    help = "Run every reminder, digest and escalation step due at a moment (default now)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--at", help="ISO date-time, e.g. 2026-11-26T09:00 (local time if no offset)")
+
+    def handle(self, *args, at: str | None = None, **options):
+        moment = timezone.now()
+        if at:
+            try:
+                moment = datetime.fromisoformat(at)
+            except ValueError as error:
+                raise CommandError(f"--at: {error}") from None
+            if timezone.is_naive(moment):
+                moment = timezone.make_aware(moment)
+        started = timezone.now()
+        with inline_delivery():
+            escalations = sweep_escalations(now=moment)
+            reminders = send_due_reminders(now=moment)
+            outbox = sweep_outbox()
+        sent = OutgoingMessage.objects.filter(
+            sent_at__gte=started, status=OutgoingMessage.Status.SENT
+        ).order_by("pk")
+        for message in sent:
+            self.stdout.write(f"-> {message.phone}: {message.text}")
+        self.stderr.write(
+            f"escalation steps {escalations['steps']}, digests {reminders['digests']} "
+            f"({reminders['reminders']} reminders, {reminders['expired']} expired), "
+            f"outbox retries sent {outbox['sent']}"
+        )

@@ -1,0 +1,186 @@
+"""Plan, clear and send visit reminders (SPEC 3).
+
+Each planned reminder is a row; reporting a visit clears it, closing a pregnancy cancels what is
+left. Once a day, inside the sending window, each volunteer gets one digest of the mothers due
+and of the visits newly missed. Sending a digest is one transaction that creates the day's
+``Digest`` row (unique per volunteer and day), claims the reminders and queues the SMS in the
+outbox, so no retry, restart or second beat can send it twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime, time
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from maternal.models import Pregnancy, Reporter
+from messaging.gsm import split_parts
+from messaging.models import OutgoingMessage
+from messaging.services import send_sms
+from reminders.models import Digest, Reminder
+from reminders.schedules import PlannedContact, antenatal_plan, postnatal_plan
+
+logger = logging.getLogger(__name__)
+Status = Reminder.Status
+OPEN_STATUSES = [Status.PLANNED, Status.SENT]
+ACTIVE = Pregnancy.Status.ACTIVE
+
+
+# --- planning ------------------------------------------------------------------------------
+
+
+def _create(pregnancy: Pregnancy, plan: list[PlannedContact], today: date) -> int:
+    """Rows for the contacts still ahead; idempotent (existing rows are left alone)."""
+    rows = [
+        Reminder(pregnancy=pregnancy, kind=item.kind, sequence=item.sequence, due_date=item.due_date)
+        for item in plan
+        if item.due_date >= today
+    ]
+    Reminder.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows)
+
+
+def plan_pregnancy(pregnancy: Pregnancy, *, today: date) -> int:
+    """Plan the antenatal, birth-preparedness and post-EDD reminders still ahead. A woman
+    registered late gets no reminder (and no missed follow-up) for contacts already past."""
+    return _create(
+        pregnancy, antenatal_plan(pregnancy.last_menstrual_period, pregnancy.expected_delivery_date), today
+    )
+
+
+def replan_pregnancy(pregnancy: Pregnancy, *, today: date) -> int:
+    """After the LMP changed: drop the antenatal reminders not yet sent and plan again."""
+    pregnancy.reminders.filter(status=Status.PLANNED).exclude(kind=Reminder.Kind.PNC).delete()
+    return plan_pregnancy(pregnancy, today=today)
+
+
+def plan_postnatal(pregnancy: Pregnancy, *, birth_date: date, today: date) -> int:
+    """A birth ends the antenatal plan and starts the postnatal contacts."""
+    pregnancy.reminders.filter(status__in=OPEN_STATUSES).exclude(kind=Reminder.Kind.PNC).update(
+        status=Status.CANCELLED
+    )
+    return _create(pregnancy, postnatal_plan(birth_date), today)
+
+
+def clear_visit(pregnancy: Pregnancy, *, kind: str, sequence: int) -> bool:
+    """A reported visit clears its reminder (sent or not). Returns whether one was cleared."""
+    return bool(
+        pregnancy.reminders.filter(
+            kind=kind, sequence=sequence, status__in=[*OPEN_STATUSES, Status.MISSED]
+        ).update(status=Status.CLEARED)
+    )
+
+
+def cancel_remaining(pregnancy: Pregnancy) -> int:
+    """Closing a pregnancy (loss, death, move) cancels what is left."""
+    return pregnancy.reminders.filter(status__in=OPEN_STATUSES).update(status=Status.CANCELLED)
+
+
+# --- sending -------------------------------------------------------------------------------
+
+
+def in_sending_window(moment: datetime) -> bool:
+    start, end = (time.fromisoformat(value) for value in settings.REMINDER_WINDOW)
+    local = timezone.localtime(moment).time()
+    return start <= local < end
+
+
+def expire_stale(*, today: date) -> int:
+    """Routine reminders more than REMINDER_MAX_DELAY past their day are expired, not sent."""
+    oldest = today - settings.REMINDER_MAX_DELAY
+    return Reminder.objects.filter(status=Status.PLANNED, due_date__lt=oldest).update(status=Status.EXPIRED)
+
+
+def _newly_missed(today: date):
+    """Reminders (sent, or expired in an outage) whose visit was not reported in the grace period."""
+    return Reminder.objects.filter(
+        status__in=[Status.SENT, Status.EXPIRED],
+        due_date__lte=today - settings.MISSED_VISIT_AFTER,
+        pregnancy__status=ACTIVE,
+    )
+
+
+def reporters_with_work(today: date) -> list[int]:
+    """Volunteers with reminders due or visits newly missed today, and no digest yet."""
+    due = Reminder.objects.filter(status=Status.PLANNED, due_date__lte=today, pregnancy__status=ACTIVE)
+    ids = set(due.values_list("pregnancy__reporter_id", flat=True).distinct())
+    ids |= set(_newly_missed(today).values_list("pregnancy__reporter_id", flat=True).distinct())
+    already = set(Digest.objects.filter(day=today, reporter_id__in=ids).values_list("reporter_id", flat=True))
+    return sorted(ids - already)
+
+
+def _line(reminder: Reminder) -> str:
+    identifier = reminder.pregnancy.mother.identifier
+    due = f"{reminder.due_date:%d.%m}"
+    labels = {
+        Reminder.Kind.ANC: _("ANC %(number)s on %(date)s"),
+        Reminder.Kind.BIRTH_PREPAREDNESS: _("birth plan, EDD in 2 weeks (%(date)s)"),
+        Reminder.Kind.POST_EDD: _("EDD passed: report BIR, LOS or DEP (%(date)s)"),
+        Reminder.Kind.PNC: _("PNC %(number)s on %(date)s"),
+    }
+    return f"{identifier} " + labels[reminder.kind] % {"number": reminder.sequence, "date": due}
+
+
+def compose_digest(
+    reporter: Reporter, due: list[Reminder], missed: list[Reminder], *, today: date
+) -> list[str]:
+    """The digest's parts, in the volunteer's language as it is now (text built at send time)."""
+    with translation.override(reporter.language):
+        lines = [_("Reminders %(date)s:") % {"date": f"{today:%d.%m}"}] if due else []
+        lines += [_line(reminder) for reminder in due]
+        if missed:
+            lines.append(_("Missed visits, please follow up:"))
+            lines += [_line(reminder) for reminder in missed]
+    return split_parts(lines)
+
+
+def send_digest(reporter_id: int, *, today: date) -> int:
+    """Send one volunteer's digest for ``today``; 0 if already sent or nothing is due."""
+    try:
+        with transaction.atomic():
+            digest = Digest.objects.create(reporter_id=reporter_id, day=today)
+            reminders = Reminder.objects.select_related("pregnancy__mother").filter(
+                pregnancy__reporter_id=reporter_id
+            )
+            due = list(reminders.filter(status=Status.PLANNED, due_date__lte=today, pregnancy__status=ACTIVE))
+            missed = list(
+                _newly_missed(today)
+                .filter(pregnancy__reporter_id=reporter_id)
+                .select_related("pregnancy__mother")
+            )
+            if not due and not missed:
+                transaction.set_rollback(True)
+                return 0
+            now = timezone.now()
+            Reminder.objects.filter(pk__in=[r.pk for r in due]).update(status=Status.SENT, sent_at=now)
+            Reminder.objects.filter(pk__in=[r.pk for r in missed]).update(
+                status=Status.MISSED, missed_on=today
+            )
+            digest.reminders.set(due + missed)
+            reporter = Reporter.objects.get(pk=reporter_id)
+            parts = compose_digest(reporter, due, missed, today=today)
+            for part in parts:
+                send_sms(phone=str(reporter.phone), text=part, kind=OutgoingMessage.Kind.REMINDER)
+    except IntegrityError:  # another process sent today's digest first
+        return 0
+    return len(due) + len(missed)
+
+
+def send_due_reminders(*, now: datetime | None = None) -> dict[str, int]:
+    """The daily sweep: expire stale reminders, then send each volunteer's digest, only inside
+    the sending window. Cost grows with the number due, not with the number of pregnancies."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    expired = expire_stale(today=today)
+    if not in_sending_window(now):
+        return {"expired": expired, "digests": 0, "reminders": 0}
+    digests = reminders = 0
+    for reporter_id in reporters_with_work(today):
+        count = send_digest(reporter_id, today=today)
+        digests += bool(count)
+        reminders += count
+    return {"expired": expired, "digests": digests, "reminders": reminders}

@@ -1,0 +1,81 @@
+"""Web pages for monthly reports: the list, one report, the request form, and the downloads.
+Every view scopes what it reads through ``reports.selectors`` (a district official gets a 404 for
+another district's report) and every download is logged."""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from reports import services
+from reports.dhis2 import data_value_set
+from reports.exports import report_csv
+from reports.forms import ReportRequestForm
+from reports.models import MonthlyReport, ReportDownload
+from reports.selectors import official_district, visible_districts, visible_reports
+from reports.tasks import enqueue_render
+
+REPORTS_PER_PAGE = 50
+
+
+@login_required
+def report_list(request: HttpRequest) -> HttpResponse:
+    return _list_page(
+        request, ReportRequestForm(user=request.user, initial={"district": official_district(request.user)})
+    )
+
+
+def _list_page(request: HttpRequest, form: ReportRequestForm, status: int = 200) -> HttpResponse:
+    reports = visible_reports(request.user)
+    districts = visible_districts(request.user)
+    chosen = request.GET.get("district", "")
+    if chosen:
+        reports = reports.filter(district__code=chosen)
+    page = Paginator(reports, REPORTS_PER_PAGE).get_page(request.GET.get("page"))
+    context = {"page": page, "districts": districts, "chosen": chosen, "form": form}
+    return render(request, "reports/report_list.html", context, status=status)
+
+
+@login_required
+@require_POST
+def request_report(request: HttpRequest) -> HttpResponse:
+    form = ReportRequestForm(request.POST, user=request.user)
+    if not form.is_valid():
+        return _list_page(request, form, status=400)
+    report, needs_rendering = services.request_report(
+        district=form.cleaned_data["district"], month=form.cleaned_data["month"], requested_by=request.user
+    )
+    if needs_rendering:
+        transaction.on_commit(lambda: enqueue_render(report.pk))
+    return redirect("reports:detail", pk=report.pk)
+
+
+@login_required
+def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    report = get_object_or_404(visible_reports(request.user), pk=pk)
+    return render(request, "reports/report_detail.html", {"report": report, "Status": MonthlyReport.Status})
+
+
+@login_required
+def download(request: HttpRequest, pk: int, format: str) -> HttpResponse:
+    report = get_object_or_404(visible_reports(request.user), pk=pk)
+    if not report.has_snapshot or (format == ReportDownload.Format.PDF and not report.pdf):
+        raise Http404("This report has not been rendered yet.")
+    services.log_download(report=report, user=request.user, format=format)
+    name = f"umubyeyi-{report.district.code}-{report.period}"
+    if format == ReportDownload.Format.PDF:
+        return FileResponse(report.pdf.open("rb"), as_attachment=True, filename=f"{name}.pdf")
+    if format == ReportDownload.Format.CSV:
+        response = HttpResponse(report_csv(report), content_type="text/csv; charset=utf-8")
+        extension = "csv"
+    else:
+        response = HttpResponse(json.dumps(data_value_set(report), indent=2), content_type="application/json")
+        extension = "dhis2.json"
+    response["Content-Disposition"] = f'attachment; filename="{name}.{extension}"'
+    return response

@@ -1,0 +1,41 @@
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+
+from messaging.services import simulate
+
+KIGALI = ZoneInfo("Africa/Kigali")
+
+
+@pytest.fixture
+def sms(db, django_capture_on_commit_callbacks):
+    """Send one SMS through the real router (the simulator's code path); returns the texts sent
+    as a result, as ``(phone, text)`` pairs."""
+
+    def send(phone: str, text: str) -> list[tuple[str, str]]:
+        with django_capture_on_commit_callbacks(execute=True):
+            messages = simulate(phone=phone, text=text)
+        return [(message.phone, message.text) for message in messages]
+
+    return send
+
+
+@pytest.fixture
+def reply(sms):
+    """Send one SMS and return the single reply to the sender (asserting there is exactly one)."""
+
+    def send(phone: str, text: str) -> str:
+        replies = [text for to, text in sms(phone, text) if to == phone]
+        assert len(replies) == 1, replies
+        return replies[0]
+
+    return send
+
+
+@pytest.fixture
+def today():
+    """Pin the clock to 26 November 2026, 10:00 in Kigali."""
+    with time_machine.travel(datetime(2026, 11, 26, 10, 0, tzinfo=KIGALI), tick=False):
+        yield datetime(2026, 11, 26, tzinfo=KIGALI).date()

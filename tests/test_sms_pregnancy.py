@@ -1,0 +1,112 @@
+"""PRE: registering a pregnancy by SMS, short and national long form, and every field error."""
+
+import pytest
+
+from maternal.models import Mother, Pregnancy
+from messaging.models import InboundMessage
+from tests.factories import PregnancyFactory, ReporterFactory
+
+LMP = "06.08.2026"  # with the clock on 26.11.2026: 16 weeks, EDD 13.05.2027
+
+
+@pytest.fixture
+def volunteer(db, today):
+    return ReporterFactory(language="en")
+
+
+def send(reply, volunteer, text):
+    return reply(str(volunteer.phone), text)
+
+
+def test_pre_short_form_registers_and_replies_edd_and_weeks(reply, volunteer):
+    answer = send(reply, volunteer, f"PRE 1199870012345678 {LMP} 2 1 nr np")
+    pregnancy = Pregnancy.objects.get()
+    assert pregnancy.expected_delivery_date.isoformat() == "2027-05-13"
+    assert "EDD 13.05.2027" in answer and "16 weeks" in answer
+    assert "Next visit: ANC 2 on 24.12.2026" in answer
+    assert not pregnancy.high_risk
+
+
+def test_pre_with_a_previous_risk_flags_high_risk(reply, volunteer):
+    answer = send(reply, volunteer, f"PRE 1199870012345678 {LMP} 3 2 gs np")
+    assert Pregnancy.objects.get().high_risk
+    assert "High risk" in answer
+
+
+def test_pre_new_gives_the_mother_a_short_system_id(reply, volunteer):
+    answer = send(reply, volunteer, f"PRE NEW {LMP} 1 0 nr")
+    mother = Mother.objects.get()
+    assert mother.identifier.startswith("T")
+    assert mother.identifier in answer
+
+
+def test_pre_national_long_form_is_accepted(reply, volunteer):
+    text = f"PRE 1199870012345678 {LMP} 17.12.2026 3 2 gs hd vo hc wt55.5 ht150 to hw muac23.5 0788123456"
+    answer = send(reply, volunteer, text)
+    pregnancy = Pregnancy.objects.get()
+    assert pregnancy.previous_risks == ["gs", "hd"]
+    assert pregnancy.symptoms == ["vo"]
+    assert str(pregnancy.weight_kg) == "55.5" and pregnancy.has_toilet is True
+    assert "EDD 13.05.2027" in answer
+
+
+def test_pre_tolerates_spaces_plus_signs_case_and_a_trailing_full_stop(reply, volunteer):
+    answer = send(reply, volunteer, "  pre+1199870012345678   06/08/26  2 1 NR NP.")
+    assert Pregnancy.objects.count() == 1
+    assert "EDD 13.05.2027" in answer
+
+
+def test_second_active_pregnancy_is_refused_naming_the_existing_one(reply, volunteer):
+    send(reply, volunteer, f"PRE 1199870012345678 {LMP} 2 1 nr np")
+    answer = send(reply, volunteer, "PRE 1199870012345678 01.09.2026 2 1 nr np")
+    assert Pregnancy.objects.count() == 1
+    assert "already has an active pregnancy" in answer and "13.05.2027" in answer
+
+
+def test_registration_after_a_closed_pregnancy_opens_a_new_one(reply, volunteer):
+    old = PregnancyFactory(reporter=volunteer, status=Pregnancy.Status.DELIVERED)
+    send(reply, volunteer, f"PRE {old.mother.identifier} {LMP} 3 2 nr np")
+    assert old.mother.pregnancies.count() == 2
+    assert old.mother.pregnancies.filter(status=Pregnancy.Status.ACTIVE).count() == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (f"PRE 11998700123 {LMP} 2 1 nr", "16 digits"),
+        ("PRE 1199870012345678 31.02.2026 2 1 nr", "does not exist"),
+        ("PRE 1199870012345678 01.12.2026 2 1 nr", "future"),
+        ("PRE 1199870012345678 01.01.2026 2 1 nr", "44 weeks"),
+        (f"PRE 1199870012345678 {LMP} 1 2 nr", "parity"),
+        (f"PRE 1199870012345678 {LMP} 2 1 zz", "zz"),
+        (f"PRE 1199870012345678 {LMP} 2 1 nr gs", "nr"),
+    ],
+    ids=[
+        "id-length",
+        "impossible-date",
+        "lmp-future",
+        "lmp-too-old",
+        "gravidity-below-parity",
+        "unknown-code",
+        "nr-not-alone",
+    ],
+)
+def test_each_field_error_is_named_and_nothing_is_written(reply, volunteer, text, expected):
+    answer = send(reply, volunteer, text)
+    assert expected in answer
+    assert len(answer) <= 160
+    assert not Pregnancy.objects.exists() and not Mother.objects.exists()
+
+
+def test_all_errors_of_one_message_come_in_one_reply(reply, volunteer):
+    answer = send(reply, volunteer, "PRE 123 31.02.2026 1 2 zz")
+    assert "16 digits" in answer and "does not exist" in answer and "zz" in answer
+
+
+def test_gateway_retry_is_recorded_once_and_answered_again_the_same(reply, volunteer):
+    text = f"PRE 1199870012345678 {LMP} 2 1 nr np"
+    first = send(reply, volunteer, text)
+    second = send(reply, volunteer, text)
+    assert first == second
+    assert Pregnancy.objects.count() == 1
+    assert InboundMessage.objects.filter(duplicate_of__isnull=False).count() == 1
