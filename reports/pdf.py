@@ -4,6 +4,7 @@ only draws it: it runs no query about mothers, so nothing but aggregates can rea
 
 from __future__ import annotations
 
+import math
 from io import BytesIO
 from xml.sax.saxutils import escape
 
@@ -11,6 +12,7 @@ from django.conf import settings
 from django.utils import timezone
 from reportlab.graphics.charts.barcharts import HorizontalBarChart, VerticalBarChart
 from reportlab.graphics.charts.linecharts import HorizontalLineChart
+from reportlab.graphics.widgets.markers import makeMarker
 from reportlab.graphics.shapes import Drawing, String
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
@@ -154,7 +156,7 @@ class MonthlyReportRenderer:
             [
                 Paragraph(escape(indicator.title), self.styles["cell"]),
                 *(
-                    indicator.format(self._figure(indicator.name, key))
+                    _with_counts(indicator, self._figure(indicator.name, key))
                     for key in ("month", "previous", "last_year")
                 ),
             ]
@@ -172,7 +174,7 @@ class MonthlyReportRenderer:
             return [*flowables, Paragraph("No sector of this district is recorded.", self.styles["body"])]
         for start in range(0, len(INDICATORS), SECTOR_TABLE_COLUMNS):
             chunk = INDICATORS[start : start + SECTOR_TABLE_COLUMNS]
-            header = [Paragraph("Sector", self.styles["head"])] + [
+            header = [Paragraph("Sector", self.styles["head_left"])] + [
                 Paragraph(escape(indicator.short_title), self.styles["head"]) for indicator in chunk
             ]
             rows = [
@@ -234,8 +236,10 @@ class MonthlyReportRenderer:
         chart.categoryAxis.labels.angle = 45
         chart.categoryAxis.labels.boxAnchor = "ne"
         chart.valueAxis.labels.fontSize = 6.5
-        chart.valueAxis.valueMin = 0
-        chart.valueAxis.valueMax = maximum or max([value for value in values if value] or [1]) * 1.15
+        if maximum is None:
+            _scale(chart.valueAxis, max([value for value in values if value] or [1]), whole=bars)
+        else:
+            chart.valueAxis.valueMin, chart.valueAxis.valueMax = 0, maximum
         chart.valueAxis.visibleGrid = True
         chart.valueAxis.gridStrokeColor = SHADE
         if bars:
@@ -244,6 +248,7 @@ class MonthlyReportRenderer:
         else:
             chart.lines[0].strokeColor = ACCENT
             chart.lines[0].strokeWidth = 1.5
+            chart.lines[0].symbol = makeMarker("FilledCircle", size=3.5, fillColor=ACCENT, strokeColor=ACCENT)
             chart.joinedLines = True
         drawing.add(chart)
         if not any(value for value in values):
@@ -270,14 +275,18 @@ class MonthlyReportRenderer:
                 String(width / 2, height / 2, "No births", textAnchor="middle", fontSize=8, fillColor=RULE)
             )
             return drawing
+        # Known places in their usual order, top to bottom (a horizontal chart draws upwards).
+        codes = sorted(
+            places, key=lambda code: (list(PLACE_LABELS).index(code) if code in PLACE_LABELS else 99, code)
+        )
+        codes.reverse()
         chart = HorizontalBarChart()
         chart.x, chart.y, chart.width, chart.height = 62, 10, width - 84, height - 30
-        chart.data = [list(places.values())]
-        chart.categoryAxis.categoryNames = [PLACE_LABELS.get(code, code) for code in places]
+        chart.data = [[places[code] for code in codes]]
+        chart.categoryAxis.categoryNames = [PLACE_LABELS.get(code, code) for code in codes]
         chart.categoryAxis.labels.fontSize = 7
         chart.valueAxis.labels.fontSize = 6.5
-        chart.valueAxis.valueMin = 0
-        chart.valueAxis.valueMax = max(places.values()) * 1.2
+        _scale(chart.valueAxis, max(places.values()) * 1.1, whole=True)
         chart.bars[0].fillColor = ACCENT
         chart.bars[0].strokeColor = None
         chart.barLabelFormat = "%d"
@@ -367,6 +376,7 @@ class MonthlyReportRenderer:
             "head": ParagraphStyle(
                 "head", parent=base, fontName="Helvetica-Bold", fontSize=7, leading=8.5, alignment=2
             ),
+            "head_left": ParagraphStyle("head_left", parent=base, fontName="Helvetica-Bold", fontSize=7, leading=8.5),
         }
 
     @staticmethod
@@ -388,6 +398,24 @@ class MonthlyReportRenderer:
         if highlight_column is not None:
             style.add("FONTNAME", (highlight_column, 1), (highlight_column, -1), "Helvetica-Bold")
         return style
+
+
+def _scale(axis, top: float, *, whole: bool) -> None:
+    """From zero to a little above ``top``; whole-number ticks for counts."""
+    axis.valueMin = 0
+    if whole:
+        step = max(1, math.ceil(top / 5))
+        axis.valueStep = step
+        axis.valueMax = step * (math.floor(top / step) + 1)
+    else:
+        axis.valueMax = top * 1.15
+
+
+def _with_counts(indicator: Indicator, figure: Figure) -> str:
+    """A percentage with the counts it comes from, so a reader sees how small the numbers are."""
+    if indicator.unit == Unit.PERCENT and figure.denominator:
+        return f"{indicator.format(figure)} ({figure.numerator}/{figure.denominator})"
+    return indicator.format(figure)
 
 
 def _axis_label(month: str) -> str:

@@ -4,6 +4,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
+from messaging.models import OutgoingMessage
 from messaging.services import simulate
 
 KIGALI = ZoneInfo("Africa/Kigali")
@@ -15,8 +16,10 @@ def sms(db, django_capture_on_commit_callbacks):
     as a result, as ``(phone, text)`` pairs."""
 
     def send(phone: str, text: str) -> list[tuple[str, str]]:
+        last_id = OutgoingMessage.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
         with django_capture_on_commit_callbacks(execute=True):
-            messages = simulate(phone=phone, text=text)
+            simulate(phone=phone, text=text)
+        messages = OutgoingMessage.objects.filter(pk__gt=last_id).order_by("pk")
         return [(message.phone, message.text) for message in messages]
 
     return send

@@ -39,8 +39,8 @@ class AntenatalHandler(KeywordHandler):
         ]
         if outcome.out_of_order:
             parts.append(_("Check the contact number: a later one was already reported."))
-        upcoming = next_antenatal_contact(pregnancy.last_menstrual_period, self.today)
-        if upcoming and upcoming[0] > command.contact_number:
+        upcoming = next_antenatal_contact(pregnancy.last_menstrual_period, self.today, after=command.contact_number)
+        if upcoming:
             parts.append(
                 _("Next contact: ANC %(number)s on %(date)s.")
                 % {"number": upcoming[0], "date": date_text(upcoming[1])}

@@ -23,4 +23,4 @@ class HelpHandler(KeywordHandler):
             return _("Keywords: %(keywords)s. Send HELP <keyword> for its format.") % {
                 "keywords": keyword_list()
             }
-        return grammar.usage
+        return _(grammar.usage)

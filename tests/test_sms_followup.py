@@ -1,0 +1,299 @@
+"""ANC, RISK, RED, OK, RAR, BIR, PNC, DTH, LOS and DEP through the router: each success path, the
+state rules, and refusals with a reason."""
+
+import pytest
+
+from maternal.models import Alert, AuditEntry, Baby, Birth, Death, Pregnancy, Staff, Visit
+from messaging.models import OutgoingMessage
+from reminders.models import EscalationStep, Reminder
+from tests.factories import FacilityFactory, ReporterFactory, StaffFactory, location_tree
+
+MOTHER = "1199870012345678"
+LMP = "06.08.2026"  # clock pinned to 26.11.2026: 16 weeks
+
+
+@pytest.fixture
+def centre(db):
+    places = location_tree("4")
+    hospital = FacilityFactory(code="4000", name="Ruhengeri Hospital", kind="hospital", location=places["village"])
+    return FacilityFactory(code="4101", name="Muhoza HC", location=places["village"], parent=hospital)
+
+
+@pytest.fixture
+def midwives(centre):
+    return [
+        StaffFactory(facility=centre, name="Mukamana Alice", role=Staff.Role.MIDWIFE),
+        StaffFactory(facility=centre, name="Uwera Grace", role=Staff.Role.NURSE),
+    ]
+
+
+@pytest.fixture
+def volunteer(centre, today):
+    return ReporterFactory(facility=centre, language="en", name="Uwase Marie")
+
+
+@pytest.fixture
+def registered(reply, volunteer):
+    reply(str(volunteer.phone), f"PRE {MOTHER} {LMP} 2 1 nr np")
+    return Pregnancy.objects.get(mother__identifier=MOTHER)
+
+
+def chw(reply, volunteer, text):
+    return reply(str(volunteer.phone), text)
+
+
+# --- ANC -----------------------------------------------------------------------------------------
+
+
+def test_anc_is_recorded_clears_its_reminder_and_gives_the_next_contact(reply, volunteer, registered):
+    answer = chw(reply, volunteer, f"ANC {MOTHER} 26.11.2026 2")
+    assert Visit.objects.get(pregnancy=registered).contact_number == 2
+    assert registered.reminders.get(kind="anc", sequence=2).status == Reminder.Status.CLEARED
+    assert "ANC 2" in answer and "Next contact: ANC 3 on 04.02.2027" in answer
+
+
+def test_anc_national_long_form_is_accepted(reply, volunteer, registered):
+    chw(reply, volunteer, f"ANC {MOTHER} 25.11.2026 anc2 vo hc wt56 muac24")
+    visit = Visit.objects.get()
+    assert (visit.contact_number, visit.place, visit.symptoms) == (2, "hc", ["vo"])
+
+
+def test_anc_dated_before_the_lmp_is_refused(reply, volunteer, registered):
+    answer = chw(reply, volunteer, f"ANC {MOTHER} 01.08.2026 2")
+    assert "before the LMP" in answer
+    assert not Visit.objects.exists()
+
+
+def test_anc_contact_number_going_backwards_is_recorded_but_questioned(reply, volunteer, registered):
+    chw(reply, volunteer, f"ANC {MOTHER} 20.11.2026 3")
+    answer = chw(reply, volunteer, f"ANC {MOTHER} 26.11.2026 2")
+    assert Visit.objects.count() == 2
+    assert "Check the contact number" in answer
+
+
+def test_the_same_anc_report_sent_again_later_is_already_received(reply, volunteer, registered):
+    chw(reply, volunteer, f"ANC {MOTHER} 26.11.2026 2")
+    answer = chw(reply, volunteer, f"anc {MOTHER} 26/11/2026 2")
+    assert "Already received" in answer
+    assert Visit.objects.count() == 1
+
+
+def test_report_on_an_unknown_mother_is_refused(reply, volunteer):
+    answer = chw(reply, volunteer, f"ANC {MOTHER} 26.11.2026 2")
+    assert "Register her first with PRE" in answer
+
+
+def test_report_on_a_mother_of_another_facility_is_refused(reply, volunteer, registered):
+    outsider = ReporterFactory(facility=FacilityFactory(code="4999"))
+    answer = chw(reply, outsider, f"ANC {MOTHER} 26.11.2026 2")
+    assert "another health facility" in answer
+    assert not Visit.objects.exists()
+
+
+def test_report_on_a_closed_pregnancy_is_refused(reply, volunteer, registered):
+    chw(reply, volunteer, f"LOS {MOTHER}")
+    answer = chw(reply, volunteer, f"ANC {MOTHER} 26.11.2026 2")
+    assert "closed" in answer
+    assert not Visit.objects.exists()
+
+
+# --- RISK ----------------------------------------------------------------------------------------
+
+
+def test_risk_flags_the_pregnancy_high_risk(reply, volunteer, registered):
+    answer = chw(reply, volunteer, f"RISK {MOTHER} oe fe")
+    registered.refresh_from_db()
+    assert registered.high_risk
+    assert registered.risk_reports.get().symptoms == ["oe", "fe"]
+    assert "high-risk" in answer
+
+
+def test_a_danger_sign_in_risk_is_refused_with_how_to_send_red(reply, volunteer, registered):
+    answer = chw(reply, volunteer, f"RISK {MOTHER} he")
+    assert "RED" in answer
+    assert not registered.risk_reports.exists()
+
+
+# --- RED, OK, RAR --------------------------------------------------------------------------------
+
+
+def test_red_alerts_the_on_duty_midwives_at_once_and_tells_the_volunteer(sms, volunteer, registered, midwives):
+    off_duty = StaffFactory(facility=volunteer.facility, on_duty=False)
+    sent = dict(sms(str(volunteer.phone), f"RED {MOTHER} he co ho"))
+    alert = Alert.objects.get()
+    for midwife in midwives:
+        text = sent[str(midwife.phone)]
+        assert f"RED ALERT {alert.pk}" in text and "haemorrhage" in text and f"OK {alert.pk}" in text
+        assert "Uwase Marie" in text
+    assert str(off_duty.phone) not in sent
+    confirmation = sent[str(volunteer.phone)]
+    assert "Mukamana Alice" in confirmation and "Ambulance: 912" in confirmation
+    assert EscalationStep.objects.filter(alert=alert, status="done").count() == 1
+
+
+def test_red_with_an_unknown_code_is_still_raised_and_lists_the_valid_codes(sms, volunteer, registered, midwives):
+    sent = dict(sms(str(volunteer.phone), f"RED {MOTHER} he xx"))
+    assert Alert.objects.get().danger_signs == ["he"]
+    assert "Unknown codes: xx" in sent[str(volunteer.phone)]
+
+
+def test_red_with_a_mistyped_id_is_still_raised(sms, volunteer, midwives):
+    sent = dict(sms(str(volunteer.phone), "RED 11998700 he co"))
+    alert = Alert.objects.get()
+    assert alert.mother_identifier == "11998700"
+    assert str(midwives[0].phone) in sent
+
+
+def test_red_from_an_unknown_phone_reaches_the_fallback_contacts(sms, db, today, settings):
+    settings.FALLBACK_EMERGENCY_CONTACTS = ["+250788999111"]
+    sent = dict(sms("+250788777666", f"RED {MOTHER} la"))
+    assert "RED ALERT" in sent["+250788999111"]
+    assert "ambulance" in sent["+250788777666"].lower()
+
+
+def test_ok_from_staff_stops_the_ladder_and_tells_the_volunteer(sms, volunteer, registered, midwives):
+    sms(str(volunteer.phone), f"RED {MOTHER} he")
+    alert = Alert.objects.get()
+    sent = dict(sms(str(midwives[1].phone), f"OK {alert.pk}"))
+    alert.refresh_from_db()
+    assert alert.status == Alert.Status.ACKNOWLEDGED and alert.acknowledged_by == midwives[1]
+    assert "Uwera Grace" in sent[str(volunteer.phone)]
+    assert f"Alert {alert.pk} is yours" in sent[str(midwives[1].phone)]
+    assert not alert.escalation_steps.filter(status="pending").exists()
+
+
+def test_ok_alone_acknowledges_the_only_open_alert(reply, sms, volunteer, registered, midwives):
+    sms(str(volunteer.phone), f"RED {MOTHER} he")
+    answer = reply(str(midwives[0].phone), "OK")
+    assert "is yours" in answer
+    assert Alert.objects.get().status == Alert.Status.ACKNOWLEDGED
+
+
+def test_ok_for_an_unknown_alert_says_so(reply, midwives):
+    assert "no alert number 999" in reply(str(midwives[0].phone), "OK 999")
+
+
+def test_ok_from_a_volunteer_is_refused(reply, volunteer):
+    assert "Only health staff" in reply(str(volunteer.phone), "OK 1")
+
+
+def test_rar_closes_the_alert_with_its_outcome(reply, sms, volunteer, registered, midwives):
+    sms(str(volunteer.phone), f"RED {MOTHER} he")
+    answer = chw(reply, volunteer, f"RAR {MOTHER} mw cw pr at")
+    alert = Alert.objects.get()
+    assert alert.status == Alert.Status.CLOSED
+    assert (alert.outcome_statuses, alert.intervention, alert.ambulance) == (["mw", "cw"], "pr", "at")
+    assert "closed" in answer
+
+
+def test_ok_for_a_closed_alert_says_so(reply, sms, volunteer, registered, midwives):
+    sms(str(volunteer.phone), f"RED {MOTHER} he")
+    chw(reply, volunteer, f"RAR {MOTHER} mw")
+    assert "already closed" in reply(str(midwives[0].phone), f"OK {Alert.objects.get().pk}")
+
+
+def test_rar_without_an_open_alert_is_refused(reply, volunteer, registered):
+    assert "No open alert" in chw(reply, volunteer, f"RAR {MOTHER} mw")
+
+
+# --- BIR, PNC, DTH, LOS, DEP ---------------------------------------------------------------------
+
+
+def test_birth_closes_the_pregnancy_and_plans_postnatal_visits(reply, volunteer, registered):
+    answer = chw(reply, volunteer, f"BIR {MOTHER} 25.11.2026 hc gi 3.2 bf1")
+    registered.refresh_from_db()
+    assert registered.status == Pregnancy.Status.DELIVERED
+    baby = Baby.objects.get()
+    assert (baby.sex, str(baby.weight_kg)) == ("gi", "3.2")
+    assert not registered.reminders.filter(kind="anc", status="planned").exists()
+    assert registered.reminders.filter(kind="pnc", status="planned").count() == 4
+    assert "Postnatal visits: 26.11, 28.11, 02.12, 06.01" in answer
+
+
+def test_twins_in_one_short_form_message(reply, volunteer, registered):
+    chw(reply, volunteer, f"BIR {MOTHER} 25.11.2026 hc gi 2.4 bo 2.6")
+    assert sorted(Baby.objects.values_list("child_number", "sex")) == [(1, "gi"), (2, "bo")]
+
+
+def test_twins_in_two_long_form_messages_share_one_birth(reply, volunteer, registered):
+    chw(reply, volunteer, f"BIR {MOTHER} 01 25.11.2026 gi np hc bf1 wt2.4")
+    chw(reply, volunteer, f"BIR {MOTHER} 02 25.11.2026 bo np hc bf1 wt2.6")
+    assert Birth.objects.count() == 1 and Baby.objects.count() == 2
+
+
+def test_birth_before_the_lmp_is_refused(reply, volunteer, registered):
+    assert "before the LMP" in chw(reply, volunteer, f"BIR {MOTHER} 01.08.2026 hc gi")
+    assert not Birth.objects.exists()
+
+
+def test_pnc_is_recorded_after_a_birth(reply, volunteer, registered):
+    chw(reply, volunteer, f"BIR {MOTHER} 25.11.2026 hc gi")
+    answer = chw(reply, volunteer, f"PNC {MOTHER} 1 26.11.2026")
+    assert Visit.objects.get(kind="pnc").contact_number == 1
+    assert "PNC 1" in answer
+
+
+def test_pnc_before_any_birth_is_refused(reply, volunteer, registered):
+    chw(reply, volunteer, f"PNC {MOTHER} 1 26.11.2026")
+    assert not Visit.objects.exists()
+
+
+def test_newborn_death_is_recorded_against_the_baby(reply, volunteer, registered):
+    chw(reply, volunteer, f"BIR {MOTHER} 20.11.2026 hc gi")
+    chw(reply, volunteer, f"DTH {MOTHER} nd 25.11.2026")
+    death = Death.objects.get()
+    assert death.kind == "nd" and death.baby.died_on.isoformat() == "2026-11-25"
+    assert not registered.reminders.filter(status="planned").exists()
+
+
+def test_stillbirth_is_recorded_as_a_birth_with_a_stillborn_baby(reply, volunteer, registered):
+    chw(reply, volunteer, f"DTH {MOTHER} sbd 25.11.2026")
+    registered.refresh_from_db()
+    assert registered.status == Pregnancy.Status.DELIVERED
+    assert Baby.objects.get().stillborn
+
+
+def test_maternal_death_closes_the_pregnancy_and_cancels_reminders(reply, volunteer, registered):
+    chw(reply, volunteer, f"DTH {MOTHER} md")
+    registered.refresh_from_db()
+    assert registered.status == Pregnancy.Status.MATERNAL_DEATH
+    assert not registered.reminders.filter(status="planned").exists()
+
+
+def test_loss_closes_the_pregnancy(reply, volunteer, registered):
+    answer = chw(reply, volunteer, f"LOS {MOTHER} 24.11.2026")
+    registered.refresh_from_db()
+    assert registered.status == Pregnancy.Status.LOST
+    assert Death.objects.get().kind == "mcc"
+    assert MOTHER in answer
+
+
+def test_departure_closes_the_pregnancy_and_cancels_reminders(reply, volunteer, registered):
+    chw(reply, volunteer, f"DEP {MOTHER}")
+    registered.refresh_from_db()
+    assert registered.status == Pregnancy.Status.MOVED
+    assert not registered.reminders.filter(status="planned").exists()
+
+
+def test_departure_to_another_village_transfers_the_mother(reply, volunteer, registered):
+    other = location_tree("5")
+    other_centre = FacilityFactory(code="5101", location=other["village"])
+    other_centre.served_cells.add(other["cell"])
+    answer = chw(reply, volunteer, f"DEP {MOTHER} {other['village'].code}")
+    registered.refresh_from_db()
+    assert registered.is_active and registered.facility == other_centre
+    assert other["village"].name in answer
+
+
+def test_every_change_is_linked_to_the_message_that_caused_it(reply, volunteer, registered):
+    chw(reply, volunteer, f"ANC {MOTHER} 26.11.2026 2")
+    entries = AuditEntry.objects.filter(mother=registered.mother)
+    assert [entry.action for entry in entries] == ["pregnancy_registered", "anc_visit"]
+    assert entries.last().message.text == f"ANC {MOTHER} 26.11.2026 2"
+    assert Visit.objects.get().source_message == entries.last().message
+
+
+def test_no_reply_is_sent_twice_for_one_inbound_message(sms, volunteer, registered, midwives):
+    sms(str(volunteer.phone), f"RED {MOTHER} he")
+    replies = OutgoingMessage.objects.filter(phone=str(volunteer.phone), kind="reply")
+    assert replies.count() == 2  # the PRE's and the RED's
