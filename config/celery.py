@@ -4,7 +4,6 @@ periodic sweeps below pick up anything whose task was lost."""
 import os
 
 from celery import Celery
-from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -12,16 +11,27 @@ app = Celery("umubyeyi")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
-app.conf.beat_schedule = {
-    "sweep-escalations": {
-        "task": "reminders.tasks.sweep_escalations",
-        "schedule": 60.0,
-        "options": {"queue": "emergency", "expires": 55},
-    },
-    "sweep-outbox": {"task": "messaging.tasks.sweep_outbox", "schedule": 60.0, "options": {"expires": 55}},
-    "send-due-reminders": {
-        "task": "reminders.tasks.send_due_reminders",
-        "schedule": crontab(minute="*/15"),
-        "options": {"queue": "reminders", "expires": 600},
-    },
-}
+
+@app.on_after_configure.connect
+def schedule_sweeps(sender: Celery, **kwargs) -> None:
+    from django.conf import settings
+
+    sweep = settings.SWEEP_INTERVAL.total_seconds()
+    reminders = settings.REMINDER_SWEEP_INTERVAL.total_seconds()
+    sender.conf.beat_schedule = {
+        "sweep-escalations": {
+            "task": "reminders.tasks.sweep_escalations",
+            "schedule": sweep,
+            "options": {"queue": "emergency", "expires": sweep},
+        },
+        "sweep-outbox": {
+            "task": "messaging.tasks.sweep_outbox",
+            "schedule": sweep,
+            "options": {"expires": sweep},
+        },
+        "send-due-reminders": {
+            "task": "reminders.tasks.send_due_reminders",
+            "schedule": reminders,
+            "options": {"queue": "reminders", "expires": reminders},
+        },
+    }

@@ -91,6 +91,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # A file, not memory, so that the Celery worker processes of the integration tests share it.
+    DATABASES["default"]["TEST"] = {
+        "NAME": os.environ.get("TEST_DATABASE_PATH", str(BASE_DIR / ".run" / "test.sqlite3"))
+    }
 # RapidSMS's own apps were migrated with AutoField; ours set BigAutoField in their AppConfig.
 DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
 
@@ -175,7 +179,12 @@ REMINDER_WINDOW = (
 )
 REMINDER_MAX_DELAY = timedelta(days=int(os.environ.get("REMINDER_MAX_DELAY_DAYS", "3")))
 MISSED_VISIT_AFTER = timedelta(days=14)
-ESCALATE_AFTER = [timedelta(minutes=int(m)) for m in env_list("ESCALATE_AFTER_MINUTES", "10,20")]
+ESCALATE_AFTER = [timedelta(minutes=float(m)) for m in env_list("ESCALATE_AFTER_MINUTES", "10,20")]
+# How often beat runs the escalation and outbox sweeps (a lost task is late by at most this).
+SWEEP_INTERVAL = timedelta(seconds=float(os.environ.get("SWEEP_INTERVAL_SECONDS", "60")))
+REMINDER_SWEEP_INTERVAL = timedelta(seconds=float(os.environ.get("REMINDER_SWEEP_SECONDS", "900")))
+# A message claimed by a worker but not marked sent after this is taken to be lost with the worker.
+OUTBOX_STALE_CLAIM = timedelta(seconds=float(os.environ.get("OUTBOX_STALE_CLAIM_SECONDS", "300")))
 ALERT_OPEN_REMINDER_AFTER = timedelta(hours=48)
 # The ambulance number volunteers are told after a RED: per district code, with a national default.
 # AMBULANCE_NUMBERS="303=0788311111,101=0788322222"

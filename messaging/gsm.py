@@ -54,14 +54,14 @@ def septets(text: str) -> int:
     return sum(2 if char in GSM_EXTENSION else 1 for char in text)
 
 
-def split_parts(lines: list[str], limit: int = 160) -> list[str]:
-    """Join ``lines`` into as few SMS parts of at most ``limit`` septets as possible, never
-    splitting a line (a line longer than ``limit`` is cut)."""
+def split_parts(items: list[str], limit: int = 160, separator: str = "; ") -> list[str]:
+    """Join ``items`` into as few SMS parts of at most ``limit`` septets as possible, never
+    splitting an item (an item longer than ``limit`` is cut)."""
     parts: list[str] = []
     current = ""
-    for line in lines:
-        line = line if septets(line) <= limit else line[:limit]
-        candidate = f"{current}\n{line}" if current else line
+    for item in items:
+        line = item if septets(item) <= limit else item[:limit]
+        candidate = f"{current}{separator}{line}" if current else line
         if septets(candidate) <= limit:
             current = candidate
         else:

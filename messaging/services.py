@@ -25,7 +25,6 @@ from messaging.models import InboundMessage, OutgoingMessage
 logger = logging.getLogger(__name__)
 
 Status = OutgoingMessage.Status
-STALE_CLAIM = timedelta(minutes=5)
 MAX_BACKOFF = timedelta(hours=1)
 
 _inline_delivery: contextvars.ContextVar[bool] = contextvars.ContextVar("inline_delivery", default=False)
@@ -216,9 +215,9 @@ def sweep_outbox(*, now: datetime | None = None) -> dict[str, int]:
     """Deliver every message due so far, emergencies first; release claims left by a crashed
     worker so they are retried."""
     now = now or timezone.now()
-    released = OutgoingMessage.objects.filter(status=Status.SENDING, claimed_at__lt=now - STALE_CLAIM).update(
-        status=Status.RETRYING, next_attempt_at=now
-    )
+    released = OutgoingMessage.objects.filter(
+        status=Status.SENDING, claimed_at__lt=now - settings.OUTBOX_STALE_CLAIM
+    ).update(status=Status.RETRYING, next_attempt_at=now)
     due = (
         OutgoingMessage.objects.filter(status__in=[Status.QUEUED, Status.RETRYING], next_attempt_at__lte=now)
         .order_by("-emergency", "pk")

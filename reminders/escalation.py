@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from maternal.models import Alert, Facility, Staff
 from maternal.sms import codes
 from messaging.models import OutgoingMessage
-from messaging.services import delivering_inline, send_sms
+from messaging.services import delivering_inline, inline_delivery, send_sms
 from reminders.models import EscalationStep
 
 logger = logging.getLogger(__name__)
@@ -51,7 +51,8 @@ def _schedule(steps: list[tuple[int, datetime]], *, inline: bool) -> None:
     for step_id, due_at in steps:
         if inline:
             if due_at <= timezone.now():
-                run_step(step_id)
+                with inline_delivery():
+                    run_step(step_id)
             continue
         try:
             run_escalation_step.apply_async((step_id,), eta=due_at)

@@ -47,7 +47,9 @@ def postnatal_plan(birth_date: date) -> list[PlannedContact]:
     ]
 
 
-def next_antenatal_contact(last_menstrual_period: date, today: date, *, after: int = 0) -> tuple[int, date] | None:
+def next_antenatal_contact(
+    last_menstrual_period: date, today: date, *, after: int = 0
+) -> tuple[int, date] | None:
     """The next antenatal contact still ahead (number, due date) numbered above ``after``, or
     None when all are past."""
     for number, week in enumerate(ANC_SCHEDULES[settings.ANC_SCHEDULE], start=1):

@@ -130,12 +130,14 @@ def compose_digest(
 ) -> list[str]:
     """The digest's parts, in the volunteer's language as it is now (text built at send time)."""
     with translation.override(reporter.language):
-        lines = [_("Reminders %(date)s:") % {"date": f"{today:%d.%m}"}] if due else []
-        lines += [_line(reminder) for reminder in due]
+        items = [_line(reminder) for reminder in due]
+        if due:
+            items[0] = _("Reminders %(date)s:") % {"date": f"{today:%d.%m}"} + " " + items[0]
         if missed:
-            lines.append(_("Missed visits, please follow up:"))
-            lines += [_line(reminder) for reminder in missed]
-    return split_parts(lines)
+            missed_items = [_line(reminder) for reminder in missed]
+            missed_items[0] = _("Missed visits, please follow up:") + " " + missed_items[0]
+            items += missed_items
+    return split_parts(items)
 
 
 def send_digest(reporter_id: int, *, today: date) -> int:

@@ -12,8 +12,8 @@ from django.conf import settings
 from django.utils import timezone
 from reportlab.graphics.charts.barcharts import HorizontalBarChart, VerticalBarChart
 from reportlab.graphics.charts.linecharts import HorizontalLineChart
-from reportlab.graphics.widgets.markers import makeMarker
 from reportlab.graphics.shapes import Drawing, String
+from reportlab.graphics.widgets.markers import makeMarker
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
@@ -249,7 +249,7 @@ class MonthlyReportRenderer:
             chart.lines[0].strokeColor = ACCENT
             chart.lines[0].strokeWidth = 1.5
             chart.lines[0].symbol = makeMarker("FilledCircle", size=3.5, fillColor=ACCENT, strokeColor=ACCENT)
-            chart.joinedLines = True
+            chart.joinedLines = any(value is not None for value in values)  # reportlab needs a point
         drawing.add(chart)
         if not any(value for value in values):
             drawing.add(
@@ -376,7 +376,9 @@ class MonthlyReportRenderer:
             "head": ParagraphStyle(
                 "head", parent=base, fontName="Helvetica-Bold", fontSize=7, leading=8.5, alignment=2
             ),
-            "head_left": ParagraphStyle("head_left", parent=base, fontName="Helvetica-Bold", fontSize=7, leading=8.5),
+            "head_left": ParagraphStyle(
+                "head_left", parent=base, fontName="Helvetica-Bold", fontSize=7, leading=8.5
+            ),
         }
 
     @staticmethod

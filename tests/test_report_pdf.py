@@ -33,7 +33,9 @@ def report(db, media):
 
 
 def pdf_text(path: str) -> str:
-    return subprocess.run(["pdftotext", "-layout", path, "-"], check=True, capture_output=True, text=True).stdout
+    return subprocess.run(
+        ["pdftotext", "-layout", path, "-"], check=True, capture_output=True, text=True
+    ).stdout
 
 
 def line_with(text: str, start: str) -> str:
@@ -88,7 +90,11 @@ def test_open_alerts_and_missed_visits_are_listed_by_health_facility(report):
 
 def test_the_charts_are_titled(report):
     text = pdf_text(report.pdf.path)
-    for title in ("New pregnancies registered", "Facility births (%)", "Median time to acknowledge a red alert"):
+    for title in (
+        "New pregnancies registered",
+        "Facility births (%)",
+        "Median time to acknowledge a red alert",
+    ):
         assert title in text
     assert "Births by place, January 2026" in text
 

@@ -39,7 +39,9 @@ class AntenatalHandler(KeywordHandler):
         ]
         if outcome.out_of_order:
             parts.append(_("Check the contact number: a later one was already reported."))
-        upcoming = next_antenatal_contact(pregnancy.last_menstrual_period, self.today, after=command.contact_number)
+        upcoming = next_antenatal_contact(
+            pregnancy.last_menstrual_period, self.today, after=command.contact_number
+        )
         if upcoming:
             parts.append(
                 _("Next contact: ANC %(number)s on %(date)s.")

@@ -4,6 +4,7 @@
 < Thank you. Registration 7 is waiting for approval by Muhoza health centre.
 """
 
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from maternal import services
@@ -24,7 +25,8 @@ class RegistrationHandler(KeywordHandler):
             language=command.language,
             message=self.inbound,
         )
-        return _("Thank you. Registration %(number)s is waiting for approval by %(facility)s.") % {
-            "number": reporter.pk,
-            "facility": reporter.facility.name,
-        }
+        with translation.override(reporter.language):
+            return _("Thank you. Registration %(number)s is waiting for approval by %(facility)s.") % {
+                "number": reporter.pk,
+                "facility": reporter.facility.name,
+            }

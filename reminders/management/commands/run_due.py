@@ -5,6 +5,7 @@ What operators use to catch up after an outage; it needs no worker."""
 from datetime import datetime
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db.models import Q
 from django.utils import timezone
 
 from messaging.models import OutgoingMessage
@@ -28,14 +29,18 @@ class Command(BaseCommand):
                 raise CommandError(f"--at: {error}") from None
             if timezone.is_naive(moment):
                 moment = timezone.make_aware(moment)
-        started = timezone.now()
+        waiting = [OutgoingMessage.Status.QUEUED, OutgoingMessage.Status.RETRYING]
+        pending_before = list(OutgoingMessage.objects.filter(status__in=waiting).values_list("pk", flat=True))
+        last_id = OutgoingMessage.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
         with inline_delivery():
             escalations = sweep_escalations(now=moment)
             reminders = send_due_reminders(now=moment)
             outbox = sweep_outbox()
-        sent = OutgoingMessage.objects.filter(
-            sent_at__gte=started, status=OutgoingMessage.Status.SENT
-        ).order_by("pk")
+        sent = (
+            OutgoingMessage.objects.filter(status=OutgoingMessage.Status.SENT)
+            .filter(Q(pk__gt=last_id) | Q(pk__in=pending_before))
+            .order_by("pk")
+        )
         for message in sent:
             self.stdout.write(f"-> {message.phone}: {message.text}")
         self.stderr.write(

@@ -1,0 +1,137 @@
+"""The outbox: every outgoing SMS is a row; delivery happens once, failures are retried with
+backoff, and only a permanent gateway refusal ends a message as failed."""
+
+import http.server
+import threading
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from rapidsms.backends.database.models import BackendMessage
+
+from messaging import services, tasks
+from messaging.gsm import is_gsm, to_gsm
+from messaging.models import OutgoingMessage
+from messaging.router import cached_router
+
+Status = OutgoingMessage.Status
+
+
+@pytest.fixture
+def queued(db):
+    return services.queue_message(
+        phone="+250788123456", text="Hello", backend="message_tester", identity="+250788123456"
+    )
+
+
+@pytest.fixture
+def kannel_backend(settings):
+    """Point the Kannel backend at ``url`` for this test (a fresh router reads the settings)."""
+
+    def configure(url: str) -> None:
+        settings.INSTALLED_BACKENDS = {
+            **settings.INSTALLED_BACKENDS,
+            "kannel-backend": {**settings.INSTALLED_BACKENDS["kannel-backend"], "sendsms_url": url},
+        }
+        cached_router.cache_clear()
+
+    yield configure
+    cached_router.cache_clear()
+
+
+class RefusingGateway(http.server.BaseHTTPRequestHandler):
+    """Answers like an SMS gateway refusing an invalid number."""
+
+    def do_GET(self):
+        self.send_response(400)
+        self.end_headers()
+        self.wfile.write(b"Invalid destination number")
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def refusing_gateway():
+    server = http.server.HTTPServer(("127.0.0.1", 0), RefusingGateway)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}/cgi-bin/sendsms"
+    server.shutdown()
+
+
+def test_a_queued_message_is_delivered_through_its_backend_once(queued):
+    assert services.deliver(queued.pk) is True
+    assert services.deliver(queued.pk) is False
+    queued.refresh_from_db()
+    assert queued.status == Status.SENT and queued.attempts == 1
+    assert BackendMessage.objects.filter(identity="+250788123456", text="Hello").count() == 1
+
+
+def test_the_delivery_task_run_twice_sends_once(queued):
+    tasks.deliver_message(queued.pk)
+    tasks.deliver_message(queued.pk)
+    assert BackendMessage.objects.count() == 1
+
+
+def test_an_unreachable_gateway_is_retried_with_backoff(db, kannel_backend):
+    kannel_backend("http://127.0.0.1:9/cgi-bin/sendsms")  # nothing listens on the discard port
+    message = services.queue_message(
+        phone="+250788123456", text="Hi", backend="kannel-backend", identity="0788123456"
+    )
+    assert services.deliver(message.pk) is False
+    message.refresh_from_db()
+    assert message.status == Status.RETRYING and message.failure_reason
+    assert message.next_attempt_at - timezone.now() >= timedelta(seconds=25)
+    assert services.deliver(message.pk) is False  # not due yet: no second attempt
+    assert message.attempts == 1
+
+
+def test_a_permanent_refusal_fails_the_message_with_the_gateways_reason(db, kannel_backend, refusing_gateway):
+    kannel_backend(refusing_gateway)
+    message = services.queue_message(
+        phone="+250788123456", text="Hi", backend="kannel-backend", identity="0788123456"
+    )
+    services.deliver(message.pk)
+    message.refresh_from_db()
+    assert message.status == Status.FAILED
+    assert "Invalid destination number" in message.failure_reason
+
+
+def test_the_sweep_delivers_what_was_never_handed_to_a_worker(queued):
+    assert services.sweep_outbox()["sent"] == 1
+    assert OutgoingMessage.objects.get().status == Status.SENT
+
+
+def test_the_sweep_retries_a_claim_left_by_a_crashed_worker(queued):
+    OutgoingMessage.objects.filter(pk=queued.pk).update(
+        status=Status.SENDING, claimed_at=timezone.now() - timedelta(minutes=6)
+    )
+    result = services.sweep_outbox()
+    assert result == {"released": 1, "sent": 1}
+
+
+def test_the_sweep_leaves_a_fresh_claim_alone(queued):
+    OutgoingMessage.objects.filter(pk=queued.pk).update(status=Status.SENDING, claimed_at=timezone.now())
+    assert services.sweep_outbox() == {"released": 0, "sent": 0}
+
+
+def test_the_loop_guard_holds_the_21st_identical_message_in_five_minutes(db):
+    for _ in range(20):
+        services.queue_message(phone="+250788123456", text="Loop", backend="message_tester", identity="x")
+    held = services.queue_message(phone="+250788123456", text="Loop", backend="message_tester", identity="x")
+    assert held.status == Status.HELD
+    assert OutgoingMessage.objects.filter(status=Status.QUEUED).count() == 20
+
+
+def test_outgoing_text_is_transliterated_to_the_gsm_alphabet(db):
+    message = services.queue_message(
+        phone="+250788123456", text="Fête “ça” – à bientôt", backend="message_tester", identity="x"
+    )
+    assert message.text == 'Fete "ca" - à bientot'
+    assert is_gsm(message.text)
+
+
+@pytest.mark.parametrize("text", ["ê", "ô", "ç", "\u00a0", "’", "œ", "😀"])
+def test_characters_outside_gsm_never_reach_the_gateway(text):
+    assert is_gsm(to_gsm(text))

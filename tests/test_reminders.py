@@ -1,0 +1,152 @@
+"""Reminder planning and the daily digest, with the clock pinned at every schedule boundary."""
+
+import io
+from datetime import date, datetime, timedelta
+
+import pytest
+import time_machine
+from django.core.management import call_command
+
+from maternal import services as maternal
+from messaging.models import OutgoingMessage
+from reminders import services, tasks
+from reminders.models import Digest, Reminder
+from tests.conftest import KIGALI
+from tests.factories import PregnancyFactory, ReporterFactory
+
+# LMP 06.08.2026: ANC 2 (20 weeks) is due on 24.12.2026, ANC 3 (26 weeks) on 04.02.2027.
+LMP = date(2026, 8, 6)
+ANC2_DUE = date(2026, 12, 24)
+
+
+def at(day: date, hour: int = 10, minute: int = 0):
+    return time_machine.travel(
+        datetime(day.year, day.month, day.day, hour, minute, tzinfo=KIGALI), tick=False
+    )
+
+
+def run_due(day: date, hour: int = 10, minute: int = 0) -> list[str]:
+    """What ``run_due`` sends at that moment, as printed lines."""
+    with at(day, hour, minute):
+        output = io.StringIO()
+        call_command("run_due", stdout=output, stderr=io.StringIO())
+    return output.getvalue().splitlines()
+
+
+@pytest.fixture
+def pregnancy(db):
+    with at(date(2026, 11, 26)):
+        pregnancy = PregnancyFactory(last_menstrual_period=LMP, reporter=ReporterFactory(language="en"))
+        services.plan_pregnancy(pregnancy, today=date(2026, 11, 26))
+    return pregnancy
+
+
+def test_registration_plans_every_contact_still_ahead(pregnancy):
+    planned = list(pregnancy.reminders.values_list("kind", "sequence"))
+    # 16 weeks at registration: ANC 1 (12 weeks) is past; ANC 2-8, birth preparedness, post-EDD.
+    anc = [("anc", n) for n in range(2, 8)]
+    assert planned == [*anc, ("birth_prep", 1), ("anc", 8), ("post_edd", 1)]
+
+
+def test_late_registration_gets_no_reminder_for_contacts_already_past(db):
+    late = PregnancyFactory(last_menstrual_period=date(2026, 4, 29))  # 30 weeks and a day on 26.11.2026
+    services.plan_pregnancy(late, today=date(2026, 11, 26))
+    assert list(late.reminders.filter(kind="anc").values_list("sequence", flat=True)) == [5, 6, 7, 8]
+
+
+def test_planning_twice_creates_nothing_more(pregnancy):
+    services.plan_pregnancy(pregnancy, today=date(2026, 11, 26))
+    assert pregnancy.reminders.count() == 9
+
+
+def test_nothing_is_sent_the_day_before_a_reminder_is_due(pregnancy):
+    assert run_due(ANC2_DUE - timedelta(days=1)) == []
+
+
+def test_the_reminder_is_sent_on_its_due_day_in_one_digest(pregnancy):
+    lines = run_due(ANC2_DUE)
+    assert lines == [
+        f"-> {pregnancy.reporter.phone}: Reminders 24.12: {pregnancy.mother.identifier} ANC 2 on 24.12"
+    ]
+    assert pregnancy.reminders.get(kind="anc", sequence=2).status == Reminder.Status.SENT
+
+
+@pytest.mark.parametrize(
+    ("hour", "minute", "sent"), [(7, 59, False), (8, 0, True), (17, 59, True), (18, 0, False)]
+)
+def test_digests_go_out_only_inside_the_daily_window(pregnancy, hour, minute, sent):
+    assert bool(run_due(ANC2_DUE, hour, minute)) is sent
+
+
+def test_a_second_run_the_same_day_sends_nothing_more(pregnancy):
+    run_due(ANC2_DUE, 9)
+    assert run_due(ANC2_DUE, 15) == []
+    assert Digest.objects.count() == 1
+
+
+def test_all_mothers_due_for_a_volunteer_share_one_digest(pregnancy):
+    second = PregnancyFactory(last_menstrual_period=LMP, reporter=pregnancy.reporter)
+    services.plan_pregnancy(second, today=date(2026, 11, 26))
+    lines = run_due(ANC2_DUE)
+    assert len(lines) == 1
+    assert pregnancy.mother.identifier in lines[0] and second.mother.identifier in lines[0]
+
+
+def test_a_long_digest_is_split_into_160_character_parts(pregnancy):
+    for _ in range(11):
+        other = PregnancyFactory(last_menstrual_period=LMP, reporter=pregnancy.reporter)
+        services.plan_pregnancy(other, today=date(2026, 11, 26))
+    run_due(ANC2_DUE)
+    parts = list(OutgoingMessage.objects.filter(kind="reminder").values_list("text", flat=True))
+    assert len(parts) > 1 and all(len(part) <= 160 for part in parts)
+    assert sum(part.count(" ANC 2 on 24.12") for part in parts) == 12
+
+
+def test_the_digest_uses_the_language_of_the_volunteer_at_send_time(pregnancy, settings):
+    maternal.set_language(phone=str(pregnancy.reporter.phone), language="fr")
+    [line] = run_due(ANC2_DUE)
+    assert "ANC 2 on" not in line
+
+
+def test_a_pregnancy_closed_the_day_before_gets_no_reminder(pregnancy):
+    with at(ANC2_DUE - timedelta(days=1)):
+        services.cancel_remaining(pregnancy)
+    assert run_due(ANC2_DUE) == []
+
+
+def test_a_reported_visit_is_not_reminded(pregnancy):
+    services.clear_visit(pregnancy, kind="anc", sequence=2)
+    assert run_due(ANC2_DUE) == []
+
+
+def test_a_visit_not_reported_14_days_after_due_becomes_missed_with_one_follow_up(pregnancy):
+    run_due(ANC2_DUE)
+    assert run_due(ANC2_DUE + timedelta(days=13)) == []
+    [line] = run_due(ANC2_DUE + timedelta(days=14))
+    assert "Missed visits" in line and pregnancy.mother.identifier in line
+    assert pregnancy.reminders.get(kind="anc", sequence=2).status == Reminder.Status.MISSED
+    assert run_due(ANC2_DUE + timedelta(days=15)) == []
+
+
+def test_a_reminder_more_than_three_days_late_expires_instead_of_being_sent(pregnancy):
+    assert run_due(ANC2_DUE + timedelta(days=4)) == []
+    assert pregnancy.reminders.get(kind="anc", sequence=2).status == Reminder.Status.EXPIRED
+
+
+def test_a_reminder_three_days_late_is_still_sent(pregnancy):
+    assert len(run_due(ANC2_DUE + timedelta(days=3))) == 1
+
+
+def test_changing_the_lmp_replans_the_reminders(pregnancy):
+    pregnancy.last_menstrual_period = LMP + timedelta(days=7)
+    pregnancy.save()
+    services.replan_pregnancy(pregnancy, today=date(2026, 11, 26))
+    assert pregnancy.reminders.get(kind="anc", sequence=2).due_date == ANC2_DUE + timedelta(days=7)
+
+
+def test_the_reminder_task_run_twice_sends_one_digest(pregnancy, django_capture_on_commit_callbacks):
+    with at(ANC2_DUE), django_capture_on_commit_callbacks(execute=False):
+        first = tasks.send_due_reminders()
+        second = tasks.send_due_reminders()
+    assert (first["digests"], second["digests"]) == (1, 0)
+    assert OutgoingMessage.objects.filter(kind="reminder").count() == 1
