@@ -1,6 +1,6 @@
 """How long a monthly district report takes to compute and render, on synthetic national-scale data.
 
-    python benchmarks/reports.py [--pregnancies 20000] [--other-pregnancies 20000]
+    python benchmarks/reports.py [--pregnancies 20000] [--other-pregnancies 5000]
 
 Builds its own SQLite database in /tmp (never the project's), migrates it, and fills it with
 ``bulk_create``: 30 districts of 12 sectors and 480 villages each; the first district has
@@ -317,7 +317,7 @@ def main() -> None:
     parser.add_argument(
         "--pregnancies", type=int, default=20_000, help="in the first district (default 20000)"
     )
-    parser.add_argument("--other-pregnancies", type=int, default=20_000, help="in each other district")
+    parser.add_argument("--other-pregnancies", type=int, default=5_000, help="in each other district (default 5000)")
     arguments = parser.parse_args()
     for leftover in (DATABASE, Path(f"{DATABASE}-wal"), Path(f"{DATABASE}-shm")):
         leftover.unlink(missing_ok=True)

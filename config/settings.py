@@ -183,8 +183,7 @@ ESCALATE_AFTER = [timedelta(minutes=float(m)) for m in env_list("ESCALATE_AFTER_
 # How often beat runs the escalation and outbox sweeps (a lost task is late by at most this).
 SWEEP_INTERVAL = timedelta(seconds=float(os.environ.get("SWEEP_INTERVAL_SECONDS", "60")))
 REMINDER_SWEEP_INTERVAL = timedelta(seconds=float(os.environ.get("REMINDER_SWEEP_SECONDS", "900")))
-# A message claimed by a worker but not marked sent after this is taken to be lost with the worker.
-OUTBOX_STALE_CLAIM = timedelta(seconds=float(os.environ.get("OUTBOX_STALE_CLAIM_SECONDS", "300")))
+
 ALERT_OPEN_REMINDER_AFTER = timedelta(hours=48)
 # The ambulance number volunteers are told after a RED: per district code, with a national default.
 # AMBULANCE_NUMBERS="303=0788311111,101=0788322222"

@@ -29,7 +29,6 @@ class InboundMessage(models.Model):
 class OutgoingMessage(models.Model):
     class Status(models.TextChoices):
         QUEUED = "queued"
-        SENDING = "sending"
         SENT = "sent"
         RETRYING = "retrying"
         FAILED = "failed"
@@ -54,7 +53,6 @@ class OutgoingMessage(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     next_attempt_at = models.DateTimeField()
-    claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     failure_reason = models.CharField(max_length=255, blank=True)

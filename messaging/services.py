@@ -177,54 +177,55 @@ def _send_through_backend(message: OutgoingMessage) -> None:
 
 
 def deliver(message_id: int) -> bool:
-    """Send one queued message through its backend, at most once. Returns whether it was sent."""
+    """Send one queued message through its backend, at most once. Returns whether it was sent.
+
+    The claim, the hand-over to the backend and the result commit together: a worker killed
+    half-way leaves the message queued, never marked sent unsent or sent twice by the database
+    backend. (A gateway that accepted the message just before the crash may get it again: SMS
+    gateways offer no idempotency key, so the rare duplicate is preferred to a loss.)"""
     now = timezone.now()
-    claimed = OutgoingMessage.objects.filter(
-        pk=message_id, status__in=[Status.QUEUED, Status.RETRYING], next_attempt_at__lte=now
-    ).update(status=Status.SENDING, claimed_at=now, attempts=F("attempts") + 1)
-    if claimed != 1:
-        return False
-    message = OutgoingMessage.objects.get(pk=message_id)
-    try:
-        _send_through_backend(message)
-    except PermanentSendError as error:
-        _finish(message, Status.FAILED, reason=str(error))
-        logger.error("Message %s failed for good: %s", message_id, error)
-        return False
-    except Exception as error:
-        backoff = min(timedelta(seconds=30 * 2 ** (message.attempts - 1)), MAX_BACKOFF)
-        _finish(message, Status.RETRYING, reason=str(error)[:255], next_attempt_at=now + backoff)
-        logger.warning("Message %s will be retried in %s: %s", message_id, backoff, error)
-        return False
-    _finish(message, Status.SENT)
+    with transaction.atomic():
+        claimed = OutgoingMessage.objects.filter(
+            pk=message_id, status__in=[Status.QUEUED, Status.RETRYING], next_attempt_at__lte=now
+        ).update(status=Status.SENT, sent_at=now, attempts=F("attempts") + 1, failure_reason="")
+        if claimed != 1:
+            return False
+        message = OutgoingMessage.objects.get(pk=message_id)
+        try:
+            _send_through_backend(message)
+        except PermanentSendError as error:
+            _record_failure(message, Status.FAILED, reason=str(error))
+            logger.error("Message %s failed for good: %s", message_id, error)
+            return False
+        except Exception as error:
+            backoff = min(timedelta(seconds=30 * 2 ** (message.attempts - 1)), MAX_BACKOFF)
+            _record_failure(message, Status.RETRYING, reason=str(error), next_attempt_at=now + backoff)
+            logger.warning("Message %s will be retried in %s: %s", message_id, backoff, error)
+            return False
     return True
 
 
-def _finish(
-    message: OutgoingMessage, status: str, *, reason: str = "", next_attempt_at: datetime | None = None
+def _record_failure(
+    message: OutgoingMessage, status: str, *, reason: str, next_attempt_at: datetime | None = None
 ) -> None:
-    fields = {"status": status, "failure_reason": reason}
-    if status == Status.SENT:
-        fields["sent_at"] = timezone.now()
-    if next_attempt_at:
-        fields["next_attempt_at"] = next_attempt_at
-    OutgoingMessage.objects.filter(pk=message.pk, status=Status.SENDING).update(**fields)
+    OutgoingMessage.objects.filter(pk=message.pk).update(
+        status=status,
+        sent_at=None,
+        failure_reason=reason[:255],
+        next_attempt_at=next_attempt_at or message.next_attempt_at,
+    )
 
 
 def sweep_outbox(*, now: datetime | None = None) -> dict[str, int]:
-    """Deliver every message due so far, emergencies first; release claims left by a crashed
-    worker so they are retried."""
+    """Deliver every message due so far (never handed to a worker, broker away, or waiting for
+    a retry), emergencies first."""
     now = now or timezone.now()
-    released = OutgoingMessage.objects.filter(
-        status=Status.SENDING, claimed_at__lt=now - settings.OUTBOX_STALE_CLAIM
-    ).update(status=Status.RETRYING, next_attempt_at=now)
     due = (
         OutgoingMessage.objects.filter(status__in=[Status.QUEUED, Status.RETRYING], next_attempt_at__lte=now)
         .order_by("-emergency", "pk")
         .values_list("pk", flat=True)
     )
-    sent = sum(deliver(pk) for pk in list(due))
-    return {"released": released, "sent": sent}
+    return {"sent": sum(deliver(pk) for pk in list(due))}
 
 
 def receive_sms(*, backend: str, identity: str, text: str, gateway_id: str = "") -> None:

@@ -2,6 +2,7 @@
 redelivered task (acks_late) sends nothing twice."""
 
 from celery import shared_task
+from django.conf import settings
 
 from messaging import services
 from messaging.locks import single_run
@@ -20,5 +21,5 @@ def deliver_emergency(message_id: int) -> bool:
 
 @shared_task(time_limit=600, soft_time_limit=570)
 def sweep_outbox() -> dict[str, int]:
-    with single_run("sweep_outbox") as acquired:
+    with single_run("sweep_outbox", timeout=settings.SWEEP_INTERVAL) as acquired:
         return services.sweep_outbox() if acquired else {"skipped": 1}

@@ -1,6 +1,7 @@
 """Thin Celery tasks: they take ids or nothing, and call services that are safe to run twice."""
 
 from celery import shared_task
+from django.conf import settings
 
 from messaging.locks import single_run
 from reminders import escalation, services
@@ -13,11 +14,11 @@ def run_escalation_step(step_id: int) -> int:
 
 @shared_task(time_limit=300, soft_time_limit=270)
 def sweep_escalations() -> dict[str, int]:
-    with single_run("sweep_escalations", timeout=120) as acquired:
+    with single_run("sweep_escalations", timeout=settings.SWEEP_INTERVAL) as acquired:
         return escalation.sweep_escalations() if acquired else {"skipped": 1}
 
 
 @shared_task(time_limit=1800, soft_time_limit=1750)
 def send_due_reminders() -> dict[str, int]:
-    with single_run("send_due_reminders", timeout=1800) as acquired:
+    with single_run("send_due_reminders", timeout=settings.REMINDER_SWEEP_INTERVAL) as acquired:
         return services.send_due_reminders() if acquired else {"skipped": 1}

@@ -42,3 +42,22 @@ def today():
     """Pin the clock to 26 November 2026, 10:00 in Kigali."""
     with time_machine.travel(datetime(2026, 11, 26, 10, 0, tzinfo=KIGALI), tick=False):
         yield datetime(2026, 11, 26, tzinfo=KIGALI).date()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def redis_server(tmp_path_factory):
+    """A real Redis for the whole run: Celery's broker and the sweeps' locks. Integration tests
+    may stop and start it."""
+    from django.conf import settings
+
+    from config.celery import app as celery_app
+    from messaging import locks
+    from tests.services import RedisServer
+
+    server = RedisServer(tmp_path_factory.mktemp("redis"))
+    server.start()
+    settings.CELERY_BROKER_URL = server.url
+    celery_app.conf.broker_url = server.url
+    locks._client.cache_clear()
+    yield server
+    server.stop()

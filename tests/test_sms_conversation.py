@@ -39,7 +39,7 @@ def test_lang_changes_the_reply_language(reply, volunteer):
     answer = reply(str(volunteer.phone), "LANG FR")
     volunteer.refresh_from_db()
     assert volunteer.language == "fr"
-    assert "français" in answer
+    assert "francais" in answer  # GSM 03.38 has no ç: the outbox transliterates it
 
 
 def test_unknown_keyword_lists_the_valid_ones(reply, volunteer):
