@@ -2,20 +2,27 @@
 the aggregate query that computes it. The PDF, its annex, the CSV and the DHIS2 export all read
 ``INDICATORS``; ``docs/indicators.md`` repeats the rules (a test keeps the two in step).
 
-Every query counts in the database, for one district and one calendar month (Africa/Kigali time),
-optionally grouped by sector. Where a record belongs: a pregnancy (and everything recorded about
-it: births, visits, deaths, reminders) to the district and sector of the pregnancy's village as it
-is now; an alert to its pregnancy's village, or to its health facility's location when it names no
-registered pregnancy; a volunteer to their own village.
+Every figure is counted in the database, for one district, per calendar month (Africa/Kigali time)
+and per sector. Where a record belongs: a pregnancy (and everything recorded about it: births,
+visits, deaths, reminders) to the district and sector of the pregnancy's village as it is now; an
+alert to its pregnancy's village, or to its health facility's location when it names no registered
+pregnancy; a volunteer to their own village.
+
+One query measures an indicator for several months at once (a conditional count per month, grouped
+by sector): the district's figure is the sum of its sectors' counts, so the report month, the
+months it is compared with and the 12-month trend cost one pass over the district's records. Only
+the median needs a query per month.
 """
 
 from __future__ import annotations
 
+import operator
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
+from functools import reduce
 
 from django.conf import settings
 from django.db.models import (
@@ -45,7 +52,7 @@ ACKNOWLEDGE_TARGET = timedelta(minutes=10)
 #: Keywords of the SMS that are reports about mothers (not HELP, WHO, LANG, REG, YES, OK).
 REPORT_KEYWORDS = ("PRE", "ANC", "RISK", "RED", "RAR", "BIR", "PNC", "DTH", "LOS", "DEP")
 
-#: A sector's location id; ``None`` keys the whole district (or, by sector, rows without a sector).
+#: A sector's location id (``None`` for records in a village without a sector).
 SectorId = int | None
 
 
@@ -71,9 +78,28 @@ class Figure:
         data = data or {}
         return cls(data.get("value"), data.get("numerator"), data.get("denominator"))
 
+    @classmethod
+    def share(cls, numerator: int, denominator: int) -> Figure:
+        value = round(100 * numerator / denominator, 1) if denominator else None
+        return cls(value, numerator, denominator)
 
-#: The rows an indicator looks at for a month, annotated with ``area_district`` and ``area_sector``.
-Rows = Callable[[Month], QuerySet]
+
+@dataclass(frozen=True)
+class Measurement:
+    """An indicator measured for a district: its figure for each month asked, and each sector's
+    figure for the report month (sectors without any record are absent)."""
+
+    district: dict[Month, Figure]
+    sectors: dict[SectorId, Figure]
+
+
+@dataclass(frozen=True)
+class Rows:
+    """The records an indicator looks at: a queryset annotated with ``area_district`` and
+    ``area_sector``, and the condition that puts a record in a month."""
+
+    queryset: Callable[[], QuerySet]
+    in_month: Callable[[Month], Q]
 
 
 @dataclass(frozen=True)
@@ -84,19 +110,19 @@ class Indicator:
     unit: Unit
     rule: str
 
-    def compute(self, month: Month, district_id: int) -> Figure:
-        """The district's figure for the month."""
-        return self._compute(month, district_id, by_sector=False)[None]
-
-    def compute_by_sector(self, month: Month, district_id: int) -> dict[SectorId, Figure]:
-        """One figure per sector id that has any rows; absent sectors have a zero (or empty) figure."""
-        return self._compute(month, district_id, by_sector=True)
-
-    def _compute(self, month: Month, district_id: int, *, by_sector: bool) -> dict[SectorId, Figure]:
+    def measure(self, district_id: int, month: Month, *, compared: Sequence[Month] = ()) -> Measurement:
+        """The district's figures for ``month`` and the ``compared`` months, and the sectors' for
+        ``month``."""
         raise NotImplementedError
 
+    def compute(self, month: Month, district_id: int) -> Figure:
+        return self.measure(district_id, month).district[month]
+
+    def compute_by_sector(self, month: Month, district_id: int) -> dict[SectorId, Figure]:
+        return self.measure(district_id, month).sectors
+
     def empty(self) -> Figure:
-        """The figure of a place without any rows: zero for a count, no value for a ratio or a median."""
+        """The figure of a place without any record: zero for a count, no value for a ratio or a median."""
         if self.unit == Unit.COUNT:
             return Figure(0)
         if self.unit == Unit.PERCENT:
@@ -113,58 +139,91 @@ class Indicator:
         return f"{figure.value:g}"
 
 
-def _grouped(queryset: QuerySet, district_id: int, by_sector: bool, **aggregates) -> dict[SectorId, dict]:
-    scoped = queryset.filter(area_district=district_id).order_by()
-    if not by_sector:
-        return {None: scoped.aggregate(**aggregates)}
-    rows = scoped.values("area_sector").annotate(**aggregates)
-    return {row.pop("area_sector"): row for row in rows}
+def _months(month: Month, compared: Sequence[Month]) -> list[Month]:
+    return list(dict.fromkeys([month, *compared]))
+
+
+def _counts_by_sector(
+    rows: Rows, district_id: int, months: list[Month], counted: Callable[[Month], Q] | None = None
+) -> list[dict]:
+    """One query: for each sector, the number of records in each month (``in{i}``) and, with
+    ``counted``, how many of those match it (``counted{i}``)."""
+    aggregates = {}
+    for index, month in enumerate(months):
+        aggregates[f"in{index}"] = Count("pk", filter=rows.in_month(month))
+        if counted is not None:
+            aggregates[f"counted{index}"] = Count("pk", filter=rows.in_month(month) & counted(month))
+    return list(
+        rows.queryset()
+        .filter(reduce(operator.or_, (rows.in_month(month) for month in months)), area_district=district_id)
+        .order_by()
+        .values("area_sector")
+        .annotate(**aggregates)
+    )
 
 
 @dataclass(frozen=True)
 class CountIndicator(Indicator):
-    """The number of rows, summed over one or more sources (a stillbirth is reported two ways)."""
+    """The number of records, summed over one or more sources (a stillbirth is reported two ways)."""
 
     sources: tuple[Rows, ...]
 
-    def _compute(self, month: Month, district_id: int, *, by_sector: bool) -> dict[SectorId, Figure]:
-        totals: dict[SectorId, int] = defaultdict(int)
+    def measure(self, district_id: int, month: Month, *, compared: Sequence[Month] = ()) -> Measurement:
+        months = _months(month, compared)
+        district = dict.fromkeys(months, 0)
+        sectors: dict[SectorId, int] = defaultdict(int)
         for rows in self.sources:
-            for sector, result in _grouped(rows(month), district_id, by_sector, n=Count("pk")).items():
-                totals[sector] += result["n"]
-        return {sector: Figure(n) for sector, n in totals.items()}
+            for group in _counts_by_sector(rows, district_id, months):
+                for index, each in enumerate(months):
+                    district[each] += group[f"in{index}"]
+                sectors[group["area_sector"]] += group["in0"]
+        return Measurement(
+            district={each: Figure(n) for each, n in district.items()},
+            sectors={sector: Figure(n) for sector, n in sectors.items()},
+        )
 
 
 @dataclass(frozen=True)
 class ShareIndicator(Indicator):
-    """The percentage of rows that match ``counted``."""
+    """The percentage of the records of a month that match ``counted``."""
 
     rows: Rows
-    counted: Q
+    counted: Callable[[Month], Q]
 
-    def _compute(self, month: Month, district_id: int, *, by_sector: bool) -> dict[SectorId, Figure]:
-        results = _grouped(
-            self.rows(month), district_id, by_sector, n=Count("pk", filter=self.counted), d=Count("pk")
-        )
-        return {
-            sector: Figure(round(100 * r["n"] / r["d"], 1) if r["d"] else None, r["n"], r["d"])
-            for sector, r in results.items()
+    def measure(self, district_id: int, month: Month, *, compared: Sequence[Month] = ()) -> Measurement:
+        months = _months(month, compared)
+        groups = _counts_by_sector(self.rows, district_id, months, self.counted)
+        district = {
+            each: Figure.share(
+                sum(group[f"counted{index}"] for group in groups),
+                sum(group[f"in{index}"] for group in groups),
+            )
+            for index, each in enumerate(months)
         }
+        sectors = {group["area_sector"]: Figure.share(group["counted0"], group["in0"]) for group in groups}
+        return Measurement(district=district, sectors=sectors)
 
 
 @dataclass(frozen=True)
 class MedianIndicator(Indicator):
-    """The median of a duration over rows, in minutes. The database numbers the rows in order
-    (a window function) and returns only the one or two middle rows of each group."""
+    """The median of a duration over the records of a month, in minutes. The database numbers the
+    records in order (a window function) and returns only the one or two middle ones of each group."""
 
     rows: Rows
     duration: ExpressionWrapper
 
-    def _compute(self, month: Month, district_id: int, *, by_sector: bool) -> dict[SectorId, Figure]:
+    def measure(self, district_id: int, month: Month, *, compared: Sequence[Month] = ()) -> Measurement:
+        district = {
+            each: self._medians(district_id, each, by_sector=False).get(None, Figure(None))
+            for each in _months(month, compared)
+        }
+        return Measurement(district=district, sectors=self._medians(district_id, month, by_sector=True))
+
+    def _medians(self, district_id: int, month: Month, *, by_sector: bool) -> dict[SectorId, Figure]:
         partition = [F("area_sector")] if by_sector else None
         middle = (
-            self.rows(month)
-            .filter(area_district=district_id)
+            self.rows.queryset()
+            .filter(self.rows.in_month(month), area_district=district_id)
             .annotate(
                 duration=self.duration,
                 position=Window(
@@ -178,38 +237,35 @@ class MedianIndicator(Indicator):
         halves: dict[SectorId, list[timedelta]] = defaultdict(list)
         for sector, duration in middle:
             halves[sector if by_sector else None].append(duration)
-        figures = {
+        return {
             sector: Figure(round(sum(values, timedelta()).total_seconds() / 60 / len(values), 1))
             for sector, values in halves.items()
         }
-        if not by_sector:
-            figures.setdefault(None, Figure(None))
-        return figures
 
 
-# --- the rows each indicator looks at --------------------------------------------------------
+# --- the records each indicator looks at -----------------------------------------------------
 
 
-def _pregnancies() -> QuerySet:
-    return Pregnancy.objects.annotate(area_district=F("village__district"), area_sector=F("village__sector"))
+def _dated(field: str) -> Callable[[Month], Q]:
+    """In the month by a date field (a local calendar date)."""
+    return lambda month: Q(**{f"{field}__range": (month.first_day, month.last_day)})
 
 
-def _births() -> QuerySet:
-    return Birth.objects.annotate(
-        area_district=F("pregnancy__village__district"), area_sector=F("pregnancy__village__sector")
+def _timed(field: str) -> Callable[[Month], Q]:
+    """In the month by a date-time field, between local midnights."""
+    return lambda month: Q(**{f"{field}__gte": month.start, f"{field}__lt": month.end})
+
+
+def _by_pregnancy_village(model, path: str = "pregnancy__") -> Callable[[], QuerySet]:
+    return lambda: model.objects.annotate(
+        area_district=F(f"{path}village__district"), area_sector=F(f"{path}village__sector")
     )
 
 
-def _deaths() -> QuerySet:
-    return Death.objects.annotate(
-        area_district=F("pregnancy__village__district"), area_sector=F("pregnancy__village__sector")
-    )
-
-
-def _reminders() -> QuerySet:
-    return Reminder.objects.annotate(
-        area_district=F("pregnancy__village__district"), area_sector=F("pregnancy__village__sector")
-    )
+_pregnancies = _by_pregnancy_village(Pregnancy, path="")
+_births = _by_pregnancy_village(Birth)
+_deaths = _by_pregnancy_village(Death)
+_reminders = _by_pregnancy_village(Reminder)
 
 
 def alerts() -> QuerySet:
@@ -220,15 +276,11 @@ def alerts() -> QuerySet:
     )
 
 
-def new_pregnancy_rows(month: Month) -> QuerySet:
-    return _pregnancies().filter(registered_on__range=(month.first_day, month.last_day))
+NEW_PREGNANCIES = Rows(_pregnancies, _dated("registered_on"))
+BIRTHS = Rows(_births, _dated("birth_date"))
 
 
-def birth_rows(month: Month) -> QuerySet:
-    return _births().filter(birth_date__range=(month.first_day, month.last_day))
-
-
-def _births_with_anc_contacts(month: Month) -> QuerySet:
+def _births_with_anc_contacts() -> QuerySet:
     # The kind is filtered inside the count, so that the lookup uses the pregnancy index (SQLite
     # would otherwise pick the (kind, visit_date) index and scan every ANC visit for each birth).
     anc_visits = (
@@ -238,86 +290,69 @@ def _births_with_anc_contacts(month: Month) -> QuerySet:
         .annotate(n=Count("pk", filter=Q(kind=Visit.Kind.ANC)))
         .values("n")
     )
-    return birth_rows(month).alias(anc_contacts=Coalesce(Subquery(anc_visits), Value(0)) + 1)
-
-
-def _alerts_raised(month: Month) -> QuerySet:
-    return alerts().filter(raised_at__gte=month.start, raised_at__lt=month.end)
-
-
-def _acknowledged_alerts(month: Month) -> QuerySet:
-    return _alerts_raised(month).filter(acknowledged_at__isnull=False)
+    return _births().alias(anc_contacts=Coalesce(Subquery(anc_visits), Value(0)) + 1)
 
 
 _RESPONSE_TIME = ExpressionWrapper(F("acknowledged_at") - F("raised_at"), output_field=DurationField())
+ALERTS_RAISED = Rows(lambda: alerts().alias(response_time=_RESPONSE_TIME), _timed("raised_at"))
 
 
 def _deaths_of_kind(kind: str) -> Rows:
-    return lambda month: _deaths().filter(kind=kind, date__range=(month.first_day, month.last_day))
+    return Rows(lambda: _deaths().filter(kind=kind), _dated("date"))
 
 
-def _stillborn_babies(month: Month) -> QuerySet:
+def _stillborn_babies() -> QuerySet:
     reported_as_death = Death.objects.filter(
         pregnancy=OuterRef("birth__pregnancy"), kind=Death.Kind.STILLBIRTH
     )
     return (
-        Baby.objects.annotate(
-            area_district=F("birth__pregnancy__village__district"),
-            area_sector=F("birth__pregnancy__village__sector"),
-        )
-        .filter(stillborn=True, birth__birth_date__range=(month.first_day, month.last_day))
+        _by_pregnancy_village(Baby, path="birth__pregnancy__")()
+        .filter(stillborn=True)
         .exclude(Exists(reported_as_death))
     )
 
 
-def _newborn_deaths(month: Month) -> QuerySet:
+def _newborn_deaths() -> QuerySet:
     age = ExpressionWrapper(F("date") - F("pregnancy__birth__birth_date"), output_field=DurationField())
     return (
-        _deaths_of_kind(Death.Kind.NEWBORN)(month)
+        _deaths()
+        .filter(kind=Death.Kind.NEWBORN)
         .alias(age=age)
         .filter(Q(pregnancy__birth__isnull=True) | Q(age__lte=timedelta(days=28)))
     )
 
 
-def _high_risk_at_month_end(month: Month) -> QuerySet:
-    return _pregnancies().filter(
-        Q(status=Pregnancy.Status.ACTIVE) | Q(closed_on__gt=month.last_day),
-        high_risk=True,
-        registered_on__lte=month.last_day,
-    )
+def _high_risk_at_month_end(month: Month) -> Q:
+    still_open = Q(status=Pregnancy.Status.ACTIVE) | Q(closed_on__gt=month.last_day)
+    return still_open & Q(high_risk=True, registered_on__lte=month.last_day)
 
 
-def _reminders_sent(month: Month) -> QuerySet:
-    return _reminders().filter(sent_at__gte=month.start, sent_at__lt=month.end)
-
-
-def missed_visit_rows(month: Month) -> QuerySet:
-    """Missed visits counted in ``month`` (also listed by health facility in the report)."""
+def _missed_in(month: Month) -> Q:
     after = settings.MISSED_VISIT_AFTER
-    return _reminders().filter(
-        status=Reminder.Status.MISSED, due_date__range=(month.first_day - after, month.last_day - after)
-    )
+    return Q(status=Reminder.Status.MISSED, due_date__range=(month.first_day - after, month.last_day - after))
 
 
-def _volunteers(month: Month) -> QuerySet:
-    reported = InboundMessage.objects.filter(
+MISSED_VISITS = Rows(_reminders, _missed_in)
+
+
+def _reported_in(month: Month) -> Q:
+    """The volunteer sent an accepted report in the month."""
+    reports = InboundMessage.objects.filter(
         phone=OuterRef("phone"),
         accepted=True,
         keyword__in=REPORT_KEYWORDS,
         received_at__gte=month.start,
         received_at__lt=month.end,
     )
-    return Reporter.objects.annotate(
-        area_district=F("village__district"), area_sector=F("village__sector"), reported=Exists(reported)
-    )
+    return Q(Exists(reports))
 
 
-def _volunteers_who_reported(month: Month) -> QuerySet:
-    return _volunteers(month).filter(reported=True)
+def _volunteers() -> QuerySet:
+    return Reporter.objects.annotate(area_district=F("village__district"), area_sector=F("village__sector"))
 
 
-def _volunteers_expected(month: Month) -> QuerySet:
-    return _volunteers(month).filter(status=Reporter.Status.ACTIVE, registered_at__lt=month.end)
+def _expected_to_report(month: Month) -> Q:
+    return Q(status=Reporter.Status.ACTIVE, registered_at__lt=month.end)
 
 
 # --- the registry ------------------------------------------------------------------------------
@@ -332,7 +367,7 @@ INDICATORS: tuple[Indicator, ...] = (
         unit=Unit.COUNT,
         rule=f"Pregnancies registered (PRE) with a registration date {_IN_MONTH}, whatever their status now "
         "(a pregnancy since closed by a birth, a loss or a move still counts in the month it was registered).",
-        sources=(new_pregnancy_rows,),
+        sources=(NEW_PREGNANCIES,),
     ),
     ShareIndicator(
         name="registered_before_12_weeks",
@@ -341,12 +376,15 @@ INDICATORS: tuple[Indicator, ...] = (
         unit=Unit.PERCENT,
         rule="Of the new pregnancies of the month, the percentage registered before 12 completed weeks of "
         "gestation: registration date minus LMP is less than 84 days.",
-        rows=lambda month: new_pregnancy_rows(month).alias(
-            gestation=ExpressionWrapper(
-                F("registered_on") - F("last_menstrual_period"), output_field=DurationField()
-            )
+        rows=Rows(
+            lambda: _pregnancies().alias(
+                gestation=ExpressionWrapper(
+                    F("registered_on") - F("last_menstrual_period"), output_field=DurationField()
+                )
+            ),
+            NEW_PREGNANCIES.in_month,
         ),
-        counted=Q(gestation__lt=timedelta(weeks=12)),
+        counted=lambda month: Q(gestation__lt=timedelta(weeks=12)),
     ),
     CountIndicator(
         name="births",
@@ -354,7 +392,7 @@ INDICATORS: tuple[Indicator, ...] = (
         short_title="Births",
         unit=Unit.COUNT,
         rule=f"Deliveries reported (BIR) with a birth date {_IN_MONTH}; twins count as one delivery.",
-        sources=(birth_rows,),
+        sources=(BIRTHS,),
     ),
     ShareIndicator(
         name="facility_births",
@@ -362,8 +400,8 @@ INDICATORS: tuple[Indicator, ...] = (
         short_title="Facility births",
         unit=Unit.PERCENT,
         rule="Of the births of the month, the percentage whose place is a health centre (hc) or a hospital (hp).",
-        rows=birth_rows,
-        counted=Q(place__in=FACILITY_PLACES),
+        rows=BIRTHS,
+        counted=lambda month: Q(place__in=FACILITY_PLACES),
     ),
     ShareIndicator(
         name="anc4_births",
@@ -372,8 +410,8 @@ INDICATORS: tuple[Indicator, ...] = (
         unit=Unit.PERCENT,
         rule="Of the births of the month, the percentage whose pregnancy had at least 4 antenatal contacts. "
         "Contacts = 1 for the registration (the PRE is ANC1) + the number of ANC visit reports of the pregnancy.",
-        rows=_births_with_anc_contacts,
-        counted=Q(anc_contacts__gte=4),
+        rows=Rows(_births_with_anc_contacts, BIRTHS.in_month),
+        counted=lambda month: Q(anc_contacts__gte=4),
     ),
     ShareIndicator(
         name="anc8_births",
@@ -382,8 +420,8 @@ INDICATORS: tuple[Indicator, ...] = (
         unit=Unit.PERCENT,
         rule="Of the births of the month, the percentage whose pregnancy had at least 8 antenatal contacts, "
         "counted as for 4+ (the PRE is ANC1, plus each ANC visit report).",
-        rows=_births_with_anc_contacts,
-        counted=Q(anc_contacts__gte=8),
+        rows=Rows(_births_with_anc_contacts, BIRTHS.in_month),
+        counted=lambda month: Q(anc_contacts__gte=8),
     ),
     CountIndicator(
         name="red_alerts",
@@ -391,7 +429,7 @@ INDICATORS: tuple[Indicator, ...] = (
         short_title="Red alerts",
         unit=Unit.COUNT,
         rule=f"Red alerts (RED) raised {_IN_MONTH}, from any sender.",
-        sources=(_alerts_raised,),
+        sources=(ALERTS_RAISED,),
     ),
     ShareIndicator(
         name="alerts_acknowledged_in_10_minutes",
@@ -401,8 +439,8 @@ INDICATORS: tuple[Indicator, ...] = (
         rule="Of the red alerts raised in the month, the percentage acknowledged (OK from a staff phone) at most "
         "10 minutes after being raised, even when the acknowledgement falls after midnight or in the next month. "
         "Alerts never acknowledged count in the denominator only.",
-        rows=lambda month: _alerts_raised(month).alias(response_time=_RESPONSE_TIME),
-        counted=Q(response_time__lte=ACKNOWLEDGE_TARGET),
+        rows=ALERTS_RAISED,
+        counted=lambda month: Q(response_time__lte=ACKNOWLEDGE_TARGET),
     ),
     MedianIndicator(
         name="median_minutes_to_acknowledge",
@@ -411,7 +449,7 @@ INDICATORS: tuple[Indicator, ...] = (
         unit=Unit.MINUTES,
         rule="Over the red alerts raised in the month that were acknowledged, the median of (acknowledged at - "
         "raised at) in minutes; with an even number of alerts, the mean of the two middle values.",
-        rows=_acknowledged_alerts,
+        rows=Rows(lambda: alerts().filter(acknowledged_at__isnull=False), ALERTS_RAISED.in_month),
         duration=_RESPONSE_TIME,
     ),
     CountIndicator(
@@ -430,7 +468,10 @@ INDICATORS: tuple[Indicator, ...] = (
         rule=f"Deaths reported with code sbd (DTH) and a death date {_IN_MONTH}, plus babies reported "
         "stillborn (BIR sign sb) with a birth date in the month whose pregnancy has no sbd death report "
         "(so one event reported both ways counts once).",
-        sources=(_deaths_of_kind(Death.Kind.STILLBIRTH), _stillborn_babies),
+        sources=(
+            _deaths_of_kind(Death.Kind.STILLBIRTH),
+            Rows(_stillborn_babies, _dated("birth__birth_date")),
+        ),
     ),
     CountIndicator(
         name="newborn_deaths",
@@ -439,7 +480,7 @@ INDICATORS: tuple[Indicator, ...] = (
         unit=Unit.COUNT,
         rule=f"Deaths reported with code nd (DTH) and a death date {_IN_MONTH}, at most 28 days after the "
         "recorded birth date (a newborn death without a recorded birth counts).",
-        sources=(_newborn_deaths,),
+        sources=(Rows(_newborn_deaths, _dated("date")),),
     ),
     CountIndicator(
         name="high_risk_active",
@@ -448,7 +489,7 @@ INDICATORS: tuple[Indicator, ...] = (
         unit=Unit.COUNT,
         rule="Pregnancies flagged high-risk, registered on or before the last day of the month and not closed "
         "by then: status active now, or closed (birth, loss, death, move) after the last day of the month.",
-        sources=(_high_risk_at_month_end,),
+        sources=(Rows(_pregnancies, _high_risk_at_month_end),),
     ),
     CountIndicator(
         name="reminders_sent",
@@ -457,7 +498,7 @@ INDICATORS: tuple[Indicator, ...] = (
         unit=Unit.COUNT,
         rule=f"Planned reminders (ANC, birth preparedness, post-EDD, PNC) sent {_IN_MONTH}; a reminder "
         "counts once even when several went out in one digest SMS.",
-        sources=(_reminders_sent,),
+        sources=(Rows(_reminders, _timed("sent_at")),),
     ),
     CountIndicator(
         name="missed_visits",
@@ -466,7 +507,7 @@ INDICATORS: tuple[Indicator, ...] = (
         unit=Unit.COUNT,
         rule="Reminders with status missed whose due date + 14 days falls in the calendar month (the day the "
         "visit became missed).",
-        sources=(missed_visit_rows,),
+        sources=(MISSED_VISITS,),
     ),
     CountIndicator(
         name="volunteers_active",
@@ -475,7 +516,7 @@ INDICATORS: tuple[Indicator, ...] = (
         unit=Unit.COUNT,
         rule=f"Volunteers (of any status now) who sent {_IN_MONTH} at least one accepted report: an inbound SMS "
         f"from their phone that was recorded, with keyword {', '.join(REPORT_KEYWORDS)}.",
-        sources=(_volunteers_who_reported,),
+        sources=(Rows(_volunteers, _reported_in),),
     ),
     ShareIndicator(
         name="data_completeness",
@@ -484,8 +525,8 @@ INDICATORS: tuple[Indicator, ...] = (
         unit=Unit.PERCENT,
         rule="Of the volunteers with status active now who registered before the end of the month, the "
         "percentage who sent at least one accepted report in the month (as for volunteers active).",
-        rows=_volunteers_expected,
-        counted=Q(reported=True),
+        rows=Rows(_volunteers, _expected_to_report),
+        counted=_reported_in,
     ),
 )
 

@@ -45,27 +45,36 @@ def compute_snapshot(*, district: Location, month: Month) -> Snapshot:
     """The month's figures for the district: every indicator for the month, the previous month and
     the same month last year; every indicator per sector; the 12-month trends; births by place;
     open alerts and missed visits by health facility."""
-    compared = {"month": month, "previous": month.shift(-1), "last_year": month.shift(-12)}
-    figures = {
-        indicator.name: {
-            key: indicator.compute(when, district.pk).as_json() for key, when in compared.items()
-        }
+    previous, last_year = month.shift(-1), month.shift(-12)
+    trend_months = [month.shift(-back) for back in range(11, -1, -1)]
+    measured = {
+        indicator.name: indicator.measure(
+            district.pk,
+            month,
+            compared=[previous, last_year, *(trend_months if indicator.name in TREND_INDICATORS else [])],
+        )
         for indicator in INDICATORS
     }
-    by_sector = {indicator.name: indicator.compute_by_sector(month, district.pk) for indicator in INDICATORS}
+    figures = {
+        name: {
+            key: m.district[when].as_json()
+            for key, when in (("month", month), ("previous", previous), ("last_year", last_year))
+        }
+        for name, m in measured.items()
+    }
     sectors = [
         {
             "code": sector.code,
             "name": sector.name,
             "figures": {
-                name: results.get(sector.pk, BY_NAME[name].empty()).as_json()
-                for name, results in by_sector.items()
+                name: m.sectors.get(sector.pk, BY_NAME[name].empty()).as_json()
+                for name, m in measured.items()
             },
         }
         for sector in Location.objects.filter(level=Location.Level.SECTOR, district=district).order_by("name")
     ]
     trends = {
-        name: _trend(BY_NAME[name], district=district, month=month, known=figures[name])
+        name: [{"month": str(when), "value": measured[name].district[when].value} for when in trend_months]
         for name in TREND_INDICATORS
     }
     return Snapshot(
@@ -77,20 +86,10 @@ def compute_snapshot(*, district: Location, month: Month) -> Snapshot:
     )
 
 
-def _trend(indicator: indicators.Indicator, *, district: Location, month: Month, known: dict) -> list[dict]:
-    reuse = {month: known["month"], month.shift(-1): known["previous"]}
-    series = []
-    for back in range(11, -1, -1):
-        when = month.shift(-back)
-        figure = reuse.get(when) or indicator.compute(when, district.pk).as_json()
-        series.append({"month": str(when), "value": figure["value"]})
-    return series
-
-
 def _births_by_place(*, district: Location, month: Month) -> dict[str, int]:
     rows = (
-        indicators.birth_rows(month)
-        .filter(area_district=district.pk)
+        indicators.BIRTHS.queryset()
+        .filter(indicators.BIRTHS.in_month(month), area_district=district.pk)
         .order_by()
         .values("place")
         .annotate(n=Count("pk"))
@@ -109,8 +108,8 @@ def _facilities_needing_action(*, district: Location, month: Month) -> list[dict
         .annotate(area_facility=F("facility"))
     )
     missed = (
-        indicators.missed_visit_rows(month)
-        .filter(area_district=district.pk)
+        indicators.MISSED_VISITS.queryset()
+        .filter(indicators.MISSED_VISITS.in_month(month), area_district=district.pk)
         .annotate(area_facility=F("pregnancy__facility"))
     )
     counts: dict[int | None, dict[str, int]] = {}

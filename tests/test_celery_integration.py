@@ -1,0 +1,239 @@
+"""Reminders and escalations run by real Celery worker and beat processes over a real Redis.
+
+The worker processes share the test database (a SQLite file) and read fast timers from their
+environment: escalation levels 3 seconds apart, sweeps every second, the sending window all day.
+Waiting here is polling for what the other processes did, with a deadline.
+"""
+
+from datetime import timedelta
+
+import pytest
+import redis
+from django.utils import timezone
+from rapidsms.backends.database.models import BackendMessage
+
+from maternal.models import Alert, Staff
+from messaging.models import OutgoingMessage
+from messaging.services import queue_message
+from reminders import services as reminder_services
+from reminders.models import Digest, EscalationStep, Reminder
+from reminders.tasks import send_due_reminders
+from tests.factories import FacilityFactory, PregnancyFactory, ReporterFactory, StaffFactory, location_tree
+from tests.services import CeleryProcess, wait_until
+
+pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+
+FAST_TIMERS = {
+    "REMINDER_WINDOW_START": "00:00",
+    "REMINDER_WINDOW_END": "23:59:59",
+    "ESCALATE_AFTER_MINUTES": "0.05,0.05",
+    "SWEEP_INTERVAL_SECONDS": "1",
+    "REMINDER_SWEEP_SECONDS": "1",
+}
+QUEUES = ["emergency", "default", "reminders"]
+
+
+@pytest.fixture
+def fast_timers(settings):
+    settings.REMINDER_WINDOW = ("00:00", "23:59:59")
+    settings.ESCALATE_AFTER = [timedelta(seconds=3), timedelta(seconds=3)]
+    settings.SWEEP_INTERVAL = timedelta(seconds=1)
+    settings.REMINDER_SWEEP_INTERVAL = timedelta(seconds=1)
+
+
+@pytest.fixture
+def celery(redis_server, settings, fast_timers):
+    """Start Celery processes: ``celery("worker", "-c", "1")``; all are stopped after the test."""
+    redis_server.flush()
+    started: list[CeleryProcess] = []
+
+    def start(kind: str, *args: str) -> CeleryProcess:
+        if kind == "worker":
+            args = ("-Q", ",".join(QUEUES), "--without-gossip", "--without-mingle", *args)
+        process = CeleryProcess(
+            kind,
+            broker_url=redis_server.url,
+            database_path=settings.DATABASES["default"]["NAME"],
+            extra_env=FAST_TIMERS,
+            args=list(args),
+        )
+        process.start()
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        process.stop()
+
+
+def queues_empty(redis_url: str) -> bool:
+    client = redis.Redis.from_url(redis_url)
+    return all(client.llen(queue) == 0 for queue in QUEUES)
+
+
+def sent_to(phone) -> int:
+    return BackendMessage.objects.filter(identity=str(phone)).count()
+
+
+def volunteers_with_due_reminders(count: int) -> list:
+    """``count`` volunteers, each with one antenatal reminder due today."""
+    today = timezone.localdate()
+    facility = FacilityFactory()
+    volunteers = []
+    for _ in range(count):
+        pregnancy = PregnancyFactory(
+            reporter=ReporterFactory(facility=facility), last_menstrual_period=today - timedelta(weeks=20)
+        )
+        reminder_services.plan_pregnancy(pregnancy, today=today)
+        volunteers.append(pregnancy.reporter)
+    return volunteers
+
+
+def test_a_due_reminder_is_sent_once_by_a_worker(celery, redis_server):
+    [volunteer] = volunteers_with_due_reminders(1)
+    celery("worker", "-c", "2")
+    send_due_reminders.delay()
+    send_due_reminders.delay()
+    wait_until(lambda: sent_to(volunteer.phone) == 1)
+    wait_until(lambda: queues_empty(redis_server.url))
+    send_due_reminders.delay()
+    wait_until(lambda: queues_empty(redis_server.url))
+    assert sent_to(volunteer.phone) == 1
+    assert Reminder.objects.get(pregnancy__reporter=volunteer, kind="anc", sequence=2).status == "sent"
+
+
+def test_a_worker_killed_mid_batch_sends_each_remaining_reminder_once_after_restart(celery, redis_server):
+    volunteers = volunteers_with_due_reminders(300)
+    worker = celery("worker", "-c", "1")
+    send_due_reminders.delay()
+    wait_until(lambda: Digest.objects.count() >= 20)
+    worker.kill()
+    digests_at_kill = Digest.objects.count()
+    celery("worker", "-c", "1")
+    celery("beat", "--schedule", str(redis_server.directory / "beat-schedule"))
+    wait_until(lambda: Digest.objects.count() == 300, timeout=120)
+    wait_until(lambda: BackendMessage.objects.count() >= 300, timeout=120)
+    wait_until(lambda: not OutgoingMessage.objects.exclude(status="sent").exists(), timeout=60)
+    assert digests_at_kill < 300, "the worker finished before it was killed: nothing was tested"
+    per_phone = {str(v.phone): sent_to(v.phone) for v in volunteers}
+    assert set(per_phone.values()) == {1}
+
+
+def test_two_beat_processes_do_not_double_anything(celery, redis_server):
+    volunteers = volunteers_with_due_reminders(40)
+    celery("worker", "-c", "2")
+    celery("beat", "--schedule", str(redis_server.directory / "beat-one"))
+    celery("beat", "--schedule", str(redis_server.directory / "beat-two"))
+    wait_until(lambda: BackendMessage.objects.count() >= 40, timeout=60)
+    # Let both beats tick a few more times over the already-sent reminders.
+    first_digest = Digest.objects.earliest("created_at").created_at
+    wait_until(lambda: timezone.now() > first_digest + timedelta(seconds=4), timeout=20)
+    wait_until(lambda: queues_empty(redis_server.url))
+    assert {sent_to(v.phone) for v in volunteers} == {1}
+    assert Digest.objects.count() == 40
+
+
+# --- escalation ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def ladder_people(db):
+    places = location_tree("7")
+    hospital = FacilityFactory(code="7000", kind="hospital", location=places["village"])
+    centre = FacilityFactory(code="7101", location=places["village"], parent=hospital)
+    return {
+        "volunteer": ReporterFactory(facility=centre),
+        "midwife": StaffFactory(facility=centre, role=Staff.Role.MIDWIFE),
+        "in_charge": StaffFactory(facility=centre, role=Staff.Role.IN_CHARGE),
+        "official": StaffFactory(
+            facility=None, district=places["district"], role=Staff.Role.DISTRICT_OFFICIAL
+        ),
+    }
+
+
+def raise_red(people) -> Alert:
+    """A RED through the router, as the gateway view does (tasks go to the real broker)."""
+    from messaging.services import receive_sms
+
+    pregnancy = PregnancyFactory(reporter=people["volunteer"])
+    receive_sms(
+        backend="message_tester",
+        identity=str(people["volunteer"].phone),
+        text=f"RED {pregnancy.mother.identifier} he",
+    )
+    return Alert.objects.get()
+
+
+def test_an_unacknowledged_alert_climbs_to_level_two_then_three(celery, ladder_people):
+    celery("worker", "-c", "2")
+    alert = raise_red(ladder_people)
+    wait_until(lambda: sent_to(ladder_people["midwife"].phone) == 1, timeout=15)
+    wait_until(lambda: sent_to(ladder_people["in_charge"].phone) == 1, timeout=15)
+    wait_until(lambda: sent_to(ladder_people["official"].phone) == 1, timeout=15)
+    steps = {step.level: step for step in alert.escalation_steps.all()}
+    assert steps[2].due_at - alert.raised_at == timedelta(seconds=3)
+    assert steps[3].due_at - steps[2].due_at == timedelta(seconds=3)
+    assert all(step.ran_at >= step.due_at for step in steps.values())
+
+
+def test_an_acknowledged_alert_stops_climbing(celery, ladder_people, redis_server):
+    from messaging.services import receive_sms
+
+    celery("worker", "-c", "2")
+    alert = raise_red(ladder_people)
+    wait_until(lambda: sent_to(ladder_people["midwife"].phone) == 1, timeout=15)
+    receive_sms(backend="message_tester", identity=str(ladder_people["midwife"].phone), text=f"OK {alert.pk}")
+    wait_until(lambda: alert.escalation_steps.filter(status="pending").count() == 0)
+    wait_until(
+        lambda: (
+            EscalationStep.objects.filter(alert=alert, level=3).first().due_at
+            < timezone.now() - timedelta(seconds=2)
+        ),
+        timeout=20,
+    )
+    wait_until(lambda: queues_empty(redis_server.url))
+    assert sent_to(ladder_people["in_charge"].phone) == 0 and sent_to(ladder_people["official"].phone) == 0
+
+
+def test_a_worker_killed_between_levels_still_escalates_once_after_restart(
+    celery, ladder_people, redis_server
+):
+    worker = celery("worker", "-c", "1")
+    alert = raise_red(ladder_people)
+    wait_until(lambda: sent_to(ladder_people["midwife"].phone) == 1, timeout=15)
+    worker.kill()
+    redis_server.flush()  # the ETA tasks the worker had reserved are gone with it
+    celery("worker", "-c", "1")
+    celery("beat", "--schedule", str(redis_server.directory / "beat-schedule"))
+    wait_until(lambda: sent_to(ladder_people["official"].phone) == 1, timeout=30)
+    wait_until(lambda: queues_empty(redis_server.url))
+    assert sent_to(ladder_people["midwife"].phone) == 1
+    assert sent_to(ladder_people["in_charge"].phone) == 1
+    assert alert.escalation_steps.filter(status="done").count() == 3
+
+
+def test_redis_away_and_back_escalates_within_one_sweep_interval(celery, ladder_people, redis_server):
+    celery("worker", "-c", "1")
+    celery("beat", "--schedule", str(redis_server.directory / "beat-schedule"))
+    redis_server.stop()
+    alert = raise_red(ladder_people)  # the broker is away: nothing can be enqueued
+    assert alert.escalation_steps.get(level=1).status == "pending"
+    redis_server.start()
+    back = timezone.now()
+    wait_until(lambda: sent_to(ladder_people["midwife"].phone) == 1, timeout=30)
+    level_one = alert.escalation_steps.get(level=1)
+    # One sweep interval (1 s) plus the worker's and beat's reconnection after the outage.
+    assert level_one.ran_at - back < timedelta(seconds=15)
+    wait_until(lambda: sent_to(ladder_people["official"].phone) == 1, timeout=30)
+    assert sent_to(ladder_people["midwife"].phone) == 1
+
+
+def test_an_emergency_is_not_delayed_by_a_backlog_of_routine_messages(celery, ladder_people, redis_server):
+    for _ in range(3000):
+        queue_message(phone="+250788000000", text="routine", backend="message_tester", identity="backlog")
+    celery("worker", "-c", "1", "-Q", "default,reminders", "-n", "routine@%h")
+    celery("worker", "-c", "1", "-Q", "emergency", "-n", "emergency@%h")
+    raise_red(ladder_people)
+    wait_until(lambda: sent_to(ladder_people["midwife"].phone) == 1, timeout=15)
+    backlog_left = redis.Redis.from_url(redis_server.url).llen("default")
+    assert backlog_left > 0, "the routine backlog was gone before the alert: nothing was tested"
