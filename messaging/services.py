@@ -237,6 +237,8 @@ def receive_sms(*, backend: str, identity: str, text: str, gateway_id: str = "")
     router = cached_router()
     connection = lookup_connections(backend, [identity])[0]
     fields = {"external_id": gateway_id} if gateway_id else {}
+    # No phone sends NUL, but junk from a broken gateway may: PostgreSQL cannot store it in text.
+    text = text.replace("\x00", "")
     router.receive_incoming(router.new_incoming_message(text=text, connections=[connection], fields=fields))
 
 

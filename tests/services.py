@@ -94,18 +94,28 @@ class RedisServer:
         redis.Redis.from_url(self.url).flushall()
 
 
+def test_database_url() -> str:
+    """The URL of the database the tests run on, for processes started by the tests."""
+    from django.db import connection
+
+    config = connection.settings_dict
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        return f"sqlite:///{config['NAME']}"
+    return (
+        f"postgres://{config['USER']}:{config['PASSWORD']}@{config['HOST']}:{config['PORT']}/{config['NAME']}"
+    )
+
+
 class CeleryProcess:
     """``celery worker`` or ``celery beat`` in a child process, with the test's database and
     broker and fast timers for the test."""
 
-    def __init__(
-        self, kind: str, *, broker_url: str, database_path: str, extra_env: dict[str, str], args: list[str]
-    ):
+    def __init__(self, kind: str, *, broker_url: str, extra_env: dict[str, str], args: list[str]):
         self.kind = kind
         self.env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "config.settings",
-            "DATABASE_URL": f"sqlite:///{database_path}",
+            "DATABASE_URL": test_database_url(),
             "CELERY_BROKER_URL": broker_url,
             **extra_env,
         }

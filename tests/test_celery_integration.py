@@ -53,7 +53,6 @@ def celery(redis_server, settings, fast_timers):
         process = CeleryProcess(
             kind,
             broker_url=redis_server.url,
-            database_path=settings.DATABASES["default"]["NAME"],
             extra_env=FAST_TIMERS,
             args=list(args),
         )
@@ -228,11 +227,20 @@ def test_redis_away_and_back_escalates_within_one_sweep_interval(celery, ladder_
     assert sent_to(ladder_people["midwife"].phone) == 1
 
 
+def workers_ready(*names: str) -> bool:
+    from config.celery import app
+
+    replies = app.control.ping(timeout=0.5)
+    answered = {name.split("@")[0] for reply in replies for name in reply}
+    return set(names) <= answered
+
+
 def test_an_emergency_is_not_delayed_by_a_backlog_of_routine_messages(celery, ladder_people, redis_server):
+    celery("worker", "-c", "1", "-Q", "emergency", "-n", "emergency@%h")
+    wait_until(lambda: workers_ready("emergency"))
     for _ in range(3000):
         queue_message(phone="+250788000000", text="routine", backend="message_tester", identity="backlog")
-    celery("worker", "-c", "1", "-Q", "default,reminders", "-n", "routine@%h")
-    celery("worker", "-c", "1", "-Q", "emergency", "-n", "emergency@%h")
+    celery("worker", "-c", "1", "-Q", "default,reminders", "-n", "routine@%h")  # busy with the backlog
     raise_red(ladder_people)
     wait_until(lambda: sent_to(ladder_people["midwife"].phone) == 1, timeout=15)
     backlog_left = redis.Redis.from_url(redis_server.url).llen("default")
