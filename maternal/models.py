@@ -11,6 +11,7 @@ from datetime import date, timedelta
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 
 LANGUAGE_CHOICES = [("rw", "Kinyarwanda"), ("en", "English"), ("fr", "Français")]
@@ -84,9 +85,9 @@ class Reporter(models.Model):
     """A community health volunteer (CHW)."""
 
     class Status(models.TextChoices):
-        PENDING = "pending"
-        ACTIVE = "active"
-        INACTIVE = "inactive"
+        PENDING = "pending", _("pending")
+        ACTIVE = "active", _("active")
+        INACTIVE = "inactive", _("inactive")
 
     phone = PhoneNumberField(unique=True)
     name = models.CharField(max_length=100, blank=True)
@@ -107,11 +108,11 @@ class Reporter(models.Model):
 
 class Staff(models.Model):
     class Role(models.TextChoices):
-        MIDWIFE = "midwife"
-        NURSE = "nurse"
-        IN_CHARGE = "in_charge", "Health-centre in-charge"
-        MATERNITY_ON_CALL = "maternity_on_call", "Hospital maternity on-call"
-        DISTRICT_OFFICIAL = "district_official"
+        MIDWIFE = "midwife", _("midwife")
+        NURSE = "nurse", _("nurse")
+        IN_CHARGE = "in_charge", _("health-centre in-charge")
+        MATERNITY_ON_CALL = "maternity_on_call", _("hospital maternity on-call")
+        DISTRICT_OFFICIAL = "district_official", _("district official")
 
     phone = PhoneNumberField(unique=True)
     name = models.CharField(max_length=100)
@@ -158,11 +159,11 @@ class Mother(models.Model):
 
 class Pregnancy(models.Model):
     class Status(models.TextChoices):
-        ACTIVE = "active"
-        DELIVERED = "delivered"
-        LOST = "lost", "Pregnancy loss"
-        MATERNAL_DEATH = "maternal_death"
-        MOVED = "moved", "Moved away"
+        ACTIVE = "active", _("active")
+        DELIVERED = "delivered", _("delivered")
+        LOST = "lost", _("pregnancy loss")
+        MATERNAL_DEATH = "maternal_death", _("maternal death")
+        MOVED = "moved", _("moved away")
 
     mother = models.ForeignKey(Mother, on_delete=models.PROTECT, related_name="pregnancies")
     reporter = models.ForeignKey(Reporter, on_delete=models.PROTECT, related_name="pregnancies")

@@ -259,7 +259,7 @@ def pregnancy_for_report(
         if pregnancy is not None and pregnancy.status != Pregnancy.Status.ACTIVE:
             raise Refusal(
                 _("The pregnancy of %(id)s is closed (%(status)s); nothing was recorded.")
-                % {"id": identifier, "status": _(pregnancy.get_status_display().lower())}
+                % {"id": identifier, "status": pregnancy.get_status_display()}
             )
         raise Refusal(_("Mother %(id)s has no pregnancy this report can apply to.") % {"id": identifier})
     return pregnancy

@@ -109,7 +109,7 @@ def tell_volunteer_who_responded(alert: Alert) -> None:
         text = _("Alert %(number)s: %(name)s (%(role)s, %(phone)s) is responding.") % {
             "number": alert.pk,
             "name": staff.name,
-            "role": _(staff.get_role_display().lower()),
+            "role": staff.get_role_display(),
             "phone": staff.phone,
         }
     send_sms(phone=str(alert.reporter.phone), text=text, kind=OutgoingMessage.Kind.ALERT, emergency=True)

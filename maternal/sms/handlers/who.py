@@ -21,7 +21,7 @@ class WhoHandler(KeywordHandler):
                 "You are %(name)s, volunteer (%(status)s) of %(facility)s, village %(village)s. Language: %(language)s."
             ) % {
                 "name": reporter.name or reporter.phone,
-                "status": _(reporter.get_status_display().lower()),
+                "status": reporter.get_status_display(),
                 "facility": reporter.facility.name,
                 "village": reporter.village.name,
                 "language": reporter.language.upper(),
@@ -29,7 +29,7 @@ class WhoHandler(KeywordHandler):
         if staff:
             return _("You are %(name)s, %(role)s at %(place)s. Language: %(language)s.") % {
                 "name": staff.name,
-                "role": _(staff.get_role_display().lower()),
+                "role": staff.get_role_display(),
                 "place": staff.facility.name if staff.facility else staff.district,
                 "language": staff.language.upper(),
             }
