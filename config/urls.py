@@ -8,7 +8,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("account/", include("rapidsms.urls.login_logout")),
     path("httptester/", include("rapidsms.contrib.httptester.urls")),
+    path("messagelog/", include("rapidsms.contrib.messagelog.urls")),
     path("gateway/", include("messaging.urls")),
     path("reports/", include("reports.urls")),
 ]

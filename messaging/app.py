@@ -1,9 +1,19 @@
-"""RapidSMS app that stores every inbound SMS first, answers gateway retries with the reply
-already given, and remembers the reply each message got."""
+"""RapidSMS app that stores every inbound SMS first, then (in the filter phase, before any
+keyword handler) holds back a flooding phone's messages and answers gateway retries with the
+reply already given; it also remembers the reply each message got.
 
+The order matters: the rate limit comes before the duplicate check, because a phone echoing the
+system's replies sends the same text again and again, and each of those would otherwise be
+answered as a "gateway retry" and keep the loop turning.
+"""
+
+from __future__ import annotations
+
+from django.utils import translation
 from rapidsms.apps.base import AppBase
 
-from messaging import services
+from maternal.selectors import identify_sender
+from messaging import ratelimit, services
 from messaging.phones import normalize_phone
 
 
@@ -18,6 +28,12 @@ class ConversationApp(AppBase):
         )
         msg.fields["inbound_id"] = inbound.pk
         msg.fields["phone"] = inbound.phone
+        decision = ratelimit.check(inbound)
+        if decision is ratelimit.Decision.HOLD_AND_WARN:
+            with translation.override(identify_sender(inbound.phone).language):
+                msg.respond(ratelimit.warning_text())
+        if decision is not ratelimit.Decision.PROCESS:
+            return True
         if inbound.duplicate_of is not None:
             msg.respond(inbound.duplicate_of.reply)
             return True

@@ -10,6 +10,7 @@ outbox, so no retry, restart or second beat can send it twice.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from datetime import date, datetime, time
 
 from django.conf import settings
@@ -17,7 +18,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from maternal.models import Pregnancy, Reporter
+from maternal.models import Pregnancy, Reporter, RiskReport, Staff
+from maternal.sms import codes
 from messaging.gsm import split_parts
 from messaging.models import OutgoingMessage
 from messaging.services import send_sms
@@ -50,6 +52,24 @@ def plan_pregnancy(pregnancy: Pregnancy, *, today: date) -> int:
     return _create(
         pregnancy, antenatal_plan(pregnancy.last_menstrual_period, pregnancy.expected_delivery_date), today
     )
+
+
+def plan_pregnancies(pregnancies: Iterable[Pregnancy], *, today: date, batch_size: int = 5000) -> int:
+    """``plan_pregnancy`` for many pregnancies (seeding, imports, benchmarks): the same rows,
+    written ``batch_size`` at a time instead of one insert per pregnancy."""
+    planned, rows = 0, []
+    for pregnancy in pregnancies:
+        plan = antenatal_plan(pregnancy.last_menstrual_period, pregnancy.expected_delivery_date)
+        rows += [
+            Reminder(pregnancy=pregnancy, kind=item.kind, sequence=item.sequence, due_date=item.due_date)
+            for item in plan
+            if item.due_date >= today
+        ]
+        if len(rows) >= batch_size:
+            Reminder.objects.bulk_create(rows, ignore_conflicts=True)
+            planned, rows = planned + len(rows), []
+    Reminder.objects.bulk_create(rows, ignore_conflicts=True)
+    return planned + len(rows)
 
 
 def replan_pregnancy(pregnancy: Pregnancy, *, today: date) -> int:
@@ -185,4 +205,53 @@ def send_due_reminders(*, now: datetime | None = None) -> dict[str, int]:
         count = send_digest(reporter_id, today=today)
         digests += bool(count)
         reminders += count
-    return {"expired": expired, "digests": digests, "reminders": reminders}
+    risks = sum(send_risk_digest(facility_id, now=now) for facility_id in facilities_with_new_risks(now=now))
+    return {"expired": expired, "digests": digests, "reminders": reminders, "risks": risks}
+
+
+# --- risks for the health centres ---------------------------------------------------------------
+
+
+def facilities_with_new_risks(*, now: datetime) -> list[int]:
+    """Health centres with risks not yet told, and no risk digest yet today (one a day)."""
+    start_of_day = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    pending = set(
+        RiskReport.objects.filter(notified_at__isnull=True).values_list("pregnancy__facility_id", flat=True)
+    )
+    told_today = set(
+        RiskReport.objects.filter(
+            notified_at__gte=start_of_day, pregnancy__facility_id__in=pending
+        ).values_list("pregnancy__facility_id", flat=True)
+    )
+    return sorted(pending - told_today)
+
+
+def send_risk_digest(facility_id: int, *, now: datetime) -> int:
+    """Tell a health centre's in-charge (else its on-duty midwives and nurses) of the risks
+    reported since its last digest, in one SMS each. Returns how many risks were told."""
+    with transaction.atomic():
+        pending = RiskReport.objects.filter(notified_at__isnull=True, pregnancy__facility_id=facility_id)
+        claimed_ids = list(pending.values_list("pk", flat=True))
+        RiskReport.objects.filter(pk__in=claimed_ids, notified_at__isnull=True).update(notified_at=now)
+        risks = list(
+            RiskReport.objects.filter(pk__in=claimed_ids, notified_at=now)
+            .select_related("pregnancy__mother")
+            .order_by("reported_at")
+        )
+        if not risks:
+            return 0
+        staff = Staff.objects.filter(facility_id=facility_id, on_duty=True)
+        recipients = list(staff.filter(role=Staff.Role.IN_CHARGE)) or list(
+            staff.filter(role__in=[Staff.Role.MIDWIFE, Staff.Role.NURSE])
+        )
+        for person in recipients:
+            with translation.override(person.language):
+                items = [
+                    f"{risk.pregnancy.mother.identifier} "
+                    + ", ".join(codes.label(code, "symptom", person.language) for code in risk.symptoms)
+                    for risk in risks
+                ]
+                items[0] = _("High-risk pregnancies reported:") + " " + items[0]
+            for part in split_parts(items):
+                send_sms(phone=str(person.phone), text=part, kind=OutgoingMessage.Kind.NOTICE)
+    return len(risks)

@@ -4,14 +4,14 @@ the aggregate query that computes it. The PDF, its annex, the CSV and the DHIS2 
 
 Every figure is counted in the database, for one district, per calendar month (Africa/Kigali time)
 and per sector. Where a record belongs: a pregnancy (and everything recorded about it: births,
-visits, deaths, reminders) to the district and sector of the pregnancy's village as it is now; an
-alert to its pregnancy's village, or to its health facility's location when it names no registered
-pregnancy; a volunteer to their own village.
+visits, deaths, reminders) to the district and sector of the pregnancy's village as it is now; a red
+alert to those of its health facility (the volunteer's, whose staff the alert goes to first); a
+volunteer to their own village.
 
 One query measures an indicator for several months at once (a conditional count per month, grouped
 by sector): the district's figure is the sum of its sectors' counts, so the report month, the
-months it is compared with and the 12-month trend cost one pass over the district's records. Only
-the median needs a query per month.
+months it is compared with and the 12-month trend cost one pass over the district's records. The
+median takes two: one partitioned by month, one by sector.
 """
 
 from __future__ import annotations
@@ -27,10 +27,12 @@ from functools import reduce
 from django.conf import settings
 from django.db.models import (
     Count,
+    DateField,
     DurationField,
     Exists,
     ExpressionWrapper,
     F,
+    Func,
     OuterRef,
     Q,
     QuerySet,
@@ -38,7 +40,8 @@ from django.db.models import (
     Value,
     Window,
 )
-from django.db.models.functions import Coalesce, RowNumber
+from django.db.models.functions import Coalesce, RowNumber, TruncMonth
+from django.utils import timezone
 
 from maternal.models import Alert, Baby, Birth, Death, Pregnancy, Reporter, Visit
 from messaging.models import InboundMessage
@@ -207,39 +210,44 @@ class ShareIndicator(Indicator):
 @dataclass(frozen=True)
 class MedianIndicator(Indicator):
     """The median of a duration over the records of a month, in minutes. The database numbers the
-    records in order (a window function) and returns only the one or two middle ones of each group."""
+    records of each group in order (a window function) and returns only the one or two middle ones."""
 
     rows: Rows
     duration: ExpressionWrapper
+    #: The first day of the month a record falls in (local time), to partition the medians by month.
+    month_of: Callable[[], Func]
 
     def measure(self, district_id: int, month: Month, *, compared: Sequence[Month] = ()) -> Measurement:
-        district = {
-            each: self._medians(district_id, each, by_sector=False).get(None, Figure(None))
-            for each in _months(month, compared)
-        }
-        return Measurement(district=district, sectors=self._medians(district_id, month, by_sector=True))
+        months = _months(month, compared)
+        by_month = self._medians(district_id, months, group=self.month_of())
+        by_sector = self._medians(district_id, [month], group=F("area_sector"))
+        return Measurement(
+            district={each: by_month.get(each.first_day, Figure(None)) for each in months}, sectors=by_sector
+        )
 
-    def _medians(self, district_id: int, month: Month, *, by_sector: bool) -> dict[SectorId, Figure]:
-        partition = [F("area_sector")] if by_sector else None
+    def _medians(self, district_id: int, months: list[Month], *, group: Func | F) -> dict:
         middle = (
             self.rows.queryset()
-            .filter(self.rows.in_month(month), area_district=district_id)
+            .filter(
+                reduce(operator.or_, (self.rows.in_month(each) for each in months)), area_district=district_id
+            )
             .annotate(
+                group=group,
                 duration=self.duration,
                 position=Window(
-                    RowNumber(), partition_by=partition, order_by=[F("duration").asc(), F("pk").asc()]
+                    RowNumber(), partition_by=[group], order_by=[F("duration").asc(), F("pk").asc()]
                 ),
-                size=Window(Count("pk"), partition_by=partition),
+                size=Window(Count("pk"), partition_by=[group]),
             )
             .filter(position__gte=(F("size") + 1) / 2, position__lte=(F("size") + 2) / 2)
-            .values_list("area_sector", "duration")
+            .values_list("group", "duration")
         )
-        halves: dict[SectorId, list[timedelta]] = defaultdict(list)
-        for sector, duration in middle:
-            halves[sector if by_sector else None].append(duration)
+        halves: dict = defaultdict(list)
+        for key, duration in middle:
+            halves[key].append(duration)
         return {
-            sector: Figure(round(sum(values, timedelta()).total_seconds() / 60 / len(values), 1))
-            for sector, values in halves.items()
+            key: Figure(round(sum(values, timedelta()).total_seconds() / 60 / len(values), 1))
+            for key, values in halves.items()
         }
 
 
@@ -269,10 +277,11 @@ _reminders = _by_pregnancy_village(Reminder)
 
 
 def alerts() -> QuerySet:
-    """Alerts with the district and sector they belong to (also used for open alerts by facility)."""
+    """Alerts with the district and sector of their health facility (also used for open alerts by
+    facility). An alert without a facility (an unknown sender about an unregistered mother) belongs
+    to no district."""
     return Alert.objects.annotate(
-        area_district=Coalesce("pregnancy__village__district", "facility__location__district"),
-        area_sector=Coalesce("pregnancy__village__sector", "facility__location__sector"),
+        area_district=F("facility__district"), area_sector=F("facility__location__sector")
     )
 
 
@@ -428,7 +437,9 @@ INDICATORS: tuple[Indicator, ...] = (
         title="Red alerts",
         short_title="Red alerts",
         unit=Unit.COUNT,
-        rule=f"Red alerts (RED) raised {_IN_MONTH}, from any sender.",
+        rule=f"Red alerts (RED) raised {_IN_MONTH}, from any sender, counted in the district and sector of the "
+        "alert's health facility (the volunteer's; for an alert about a mother from an unknown phone, the "
+        "mother's facility).",
         sources=(ALERTS_RAISED,),
     ),
     ShareIndicator(
@@ -451,6 +462,9 @@ INDICATORS: tuple[Indicator, ...] = (
         "raised at) in minutes; with an even number of alerts, the mean of the two middle values.",
         rows=Rows(lambda: alerts().filter(acknowledged_at__isnull=False), ALERTS_RAISED.in_month),
         duration=_RESPONSE_TIME,
+        month_of=lambda: TruncMonth(
+            "raised_at", output_field=DateField(), tzinfo=timezone.get_default_timezone()
+        ),
     ),
     CountIndicator(
         name="maternal_deaths",

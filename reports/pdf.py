@@ -330,7 +330,7 @@ class MonthlyReportRenderer:
             Paragraph(
                 f"Months are calendar months in {escape(settings.TIME_ZONE)} time. A pregnancy, and everything "
                 "reported about it, belongs to the district and sector of the mother's village as recorded now; "
-                "an alert for an unregistered mother belongs to the location of the volunteer's health facility.",
+                "a red alert belongs to those of its health facility.",
                 self.styles["body"],
             ),
         ]
@@ -403,14 +403,15 @@ class MonthlyReportRenderer:
 
 
 def _scale(axis, top: float, *, whole: bool) -> None:
-    """From zero to a little above ``top``; whole-number ticks for counts."""
+    """From zero to a little above ``top``; for counts, whole-number ticks in steps of 1, 2 or 5 x 10^n."""
     axis.valueMin = 0
-    if whole:
-        step = max(1, math.ceil(top / 5))
-        axis.valueStep = step
-        axis.valueMax = step * (math.floor(top / step) + 1)
-    else:
+    if not whole:
         axis.valueMax = top * 1.15
+        return
+    magnitude = 10 ** math.floor(math.log10(max(top / 5, 1)))
+    step = next(m * magnitude for m in (1, 2, 5, 10) if top / 5 <= m * magnitude)
+    axis.valueStep = step
+    axis.valueMax = step * (math.floor(top / step) + 1)
 
 
 def _with_counts(indicator: Indicator, figure: Figure) -> str:

@@ -27,7 +27,7 @@ STALE_RUN_AFTER = timedelta(minutes=10)
 
 
 class ReportFailed(Exception):
-    pass
+    """A report could not be rendered now (it failed, or a worker is rendering it)."""
 
 
 @dataclass

@@ -150,3 +150,34 @@ def test_the_reminder_task_run_twice_sends_one_digest(pregnancy, django_capture_
         second = tasks.send_due_reminders()
     assert (first["digests"], second["digests"]) == (1, 0)
     assert OutgoingMessage.objects.filter(kind="reminder").count() == 1
+
+
+@pytest.fixture
+def risk_reported(pregnancy):
+    from maternal.models import Staff
+    from tests.factories import StaffFactory
+
+    in_charge = StaffFactory(facility=pregnancy.facility, role=Staff.Role.IN_CHARGE, language="en")
+    StaffFactory(facility=pregnancy.facility, role=Staff.Role.MIDWIFE)
+    with at(date(2026, 11, 26)):
+        maternal.report_risk(
+            reporter=pregnancy.reporter, mother_identifier=pregnancy.mother.identifier, symptoms=["oe", "fe"]
+        )
+    return in_charge
+
+
+def test_a_risk_reaches_the_health_centre_in_charge_in_the_next_digest(pregnancy, risk_reported):
+    [line] = run_due(date(2026, 11, 26), 11)
+    assert line.startswith(
+        f"-> {risk_reported.phone}: High-risk pregnancies reported: {pregnancy.mother.identifier}"
+    )
+    assert "oedema" in line
+
+
+def test_the_health_centre_gets_one_risk_digest_a_day(pregnancy, risk_reported):
+    run_due(date(2026, 11, 26), 11)
+    maternal.report_risk(
+        reporter=pregnancy.reporter, mother_identifier=pregnancy.mother.identifier, symptoms=["ma"]
+    )
+    assert run_due(date(2026, 11, 26), 15) == []
+    assert len(run_due(date(2026, 11, 27), 9)) == 1

@@ -11,11 +11,11 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from maternal.models import Pregnancy
+from maternal.models import Alert, Pregnancy
 from reports.indicators import BY_NAME, INDICATORS, Figure
 from reports.months import Month
 from reports.services import compute_snapshot
-from tests.report_factories import january_data_set
+from tests.report_factories import AlertFactory, january_data_set, kigali
 
 JANUARY = Month(2026, 1)
 DECEMBER = Month(2025, 12)
@@ -89,6 +89,26 @@ def test_median_of_an_even_number_of_alerts_is_the_mean_of_the_middle_two(gasabo
 
 def test_median_time_to_acknowledge_is_empty_without_alerts(gasabo):
     assert figure("median_minutes_to_acknowledge", DECEMBER, gasabo) == Figure(None)
+
+
+def test_each_months_median_takes_the_alerts_of_that_month_in_kigali_time(gasabo):
+    # A5, raised at 00:30 on 1 February in Kigali (22:30 UTC on 31 January), acknowledged at 00:40.
+    Alert.objects.filter(raised_at=kigali(2026, 2, 1, 0, 30)).update(
+        acknowledged_at=kigali(2026, 2, 1, 0, 40)
+    )
+    measured = BY_NAME["median_minutes_to_acknowledge"].measure(
+        gasabo.district.pk, JANUARY, compared=[FEBRUARY]
+    )
+    assert measured.district == {JANUARY: Figure(8.0), FEBRUARY: Figure(10.0)}
+
+
+def test_a_red_alert_counts_in_the_district_of_its_health_facility(gasabo):
+    # A Nyarugenge mother's alert raised by Kacyiru's volunteer: Gasabo's A1-A4 + this one = 5.
+    nyarugenge_pregnancy = Pregnancy.objects.filter(village__district__code="101").first()
+    AlertFactory(
+        pregnancy=nyarugenge_pregnancy, facility=gasabo.sectors[0].facility, raised_at=kigali(2026, 1, 3)
+    )
+    assert figure("red_alerts", JANUARY, gasabo) == Figure(5)
 
 
 def test_maternal_deaths_count_md_deaths_of_the_district(gasabo):

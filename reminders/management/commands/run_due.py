@@ -45,6 +45,6 @@ class Command(BaseCommand):
             self.stdout.write(f"-> {message.phone}: {message.text}")
         self.stderr.write(
             f"escalation steps {escalations['steps']}, digests {reminders['digests']} "
-            f"({reminders['reminders']} reminders, {reminders['expired']} expired), "
+            f"({reminders['reminders']} reminders, {reminders['expired']} expired), risks told {reminders.get('risks', 0)}, "
             f"outbox retries sent {outbox['sent']}"
         )

@@ -1,0 +1,176 @@
+"""What the benchmarks share: private services on loopback, Django set up on a database of their
+own, the ``name=value`` output, and peak memory of child processes.
+
+Nothing here touches the project's own database or a system service: PostgreSQL and Redis are
+private servers in a directory under /tmp, stopped when the benchmark ends.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from tests.services import RedisServer, free_port, wait_until  # noqa: E402
+
+__all__ = ["ROOT", "RedisServer", "free_port", "wait_until"]
+
+#: Environment every process of a benchmark runs with: production-like (no DEBUG query log, no
+#: HTTPS redirect on loopback), logs quiet.
+BASE_ENVIRONMENT = {
+    "DEBUG": "0",
+    "SECRET_KEY": "benchmark-only-not-secret",
+    "SECURE_SSL_REDIRECT": "0",
+    "ALLOWED_HOSTS": "127.0.0.1,localhost",
+    "LOG_LEVEL": "ERROR",
+}
+
+
+def emit(name: str, value: float | int | str) -> None:
+    """One result line, ``name=value``: floats with 3 significant decimals, stable for grepping."""
+    if isinstance(value, float):
+        value = f"{value:.3f}" if abs(value) < 100 else f"{value:.1f}"
+    print(f"{name}={value}", flush=True)
+
+
+def progress(text: str) -> None:
+    """Progress goes to stderr, so that stdout holds only the results."""
+    print(f"# {text}", file=sys.stderr, flush=True)
+
+
+def emit_machine() -> None:
+    emit("machine_cores", os.cpu_count() or 0)
+    emit("machine_memory_gib", round(psutil.virtual_memory().total / 2**30, 1))
+    emit("python", sys.version.split()[0])
+
+
+def configure_django(*, database_url: str, broker_url: str = "", settings: str = "config.settings") -> None:
+    """Point Django (this process, and the children started with ``child_environment``) at the
+    benchmark's own database and broker, then set it up."""
+    os.environ.update(BASE_ENVIRONMENT)
+    os.environ["DJANGO_SETTINGS_MODULE"] = settings
+    os.environ["DATABASE_URL"] = database_url
+    if broker_url:
+        os.environ["CELERY_BROKER_URL"] = broker_url
+    import django
+
+    django.setup()
+
+
+def child_environment(**extra: str) -> dict[str, str]:
+    return {**os.environ, **BASE_ENVIRONMENT, **extra}
+
+
+@contextlib.contextmanager
+def postgres(directory: Path) -> Iterator[str]:
+    """A private PostgreSQL server (``scripts/postgres``, needs root and Debian's postgresql);
+    yields its DATABASE_URL."""
+    if not list(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl")):
+        sys.exit("PostgreSQL is not installed: apt-get install postgresql (the server is started privately)")
+    shutil.rmtree(directory, ignore_errors=True)
+    url = subprocess.run(
+        [ROOT / "scripts" / "postgres", str(directory)], check=True, capture_output=True, text=True
+    ).stdout.strip()
+    try:
+        yield url
+    finally:
+        subprocess.run([ROOT / "scripts" / "postgres", "stop", str(directory)], check=False)
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def redis_server(directory: Path) -> Iterator[RedisServer]:
+    server = RedisServer(directory)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@contextlib.contextmanager
+def child(command: list[str], *, env: dict[str, str], log: Path) -> Iterator[subprocess.Popen]:
+    """A child process in its own session, stopped (TERM, then KILL) with all its children."""
+    with log.open("w") as output:
+        process = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    try:
+        yield process
+    finally:
+        stop_tree(process.pid)
+        process.wait(timeout=15)
+
+
+def stop_tree(pid: int) -> None:
+    with contextlib.suppress(psutil.NoSuchProcess):
+        parent = psutil.Process(pid)
+        family = [*parent.children(recursive=True), parent]
+        for process in family:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                process.terminate()
+        _gone, alive = psutil.wait_procs(family, timeout=10)
+        for process in alive:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                process.kill()
+
+
+class PeakMemory:
+    """Samples the resident set size of some processes every ``interval`` seconds in a thread
+    and keeps the highest value seen for each kind (``max`` over the processes of that kind)."""
+
+    def __init__(self, kinds: dict[str, Callable[[], list[psutil.Process]]], interval: float = 0.25):
+        self.kinds = kinds
+        self.interval = interval
+        self.peak_bytes = dict.fromkeys(kinds, 0)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> PeakMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            for kind, processes in self.kinds.items():
+                for process in processes():
+                    with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):
+                        self.peak_bytes[kind] = max(self.peak_bytes[kind], process.memory_info().rss)
+
+    def peak_mib(self, kind: str) -> float:
+        return self.peak_bytes[kind] / 2**20
+
+
+def children_of(pid: int) -> Callable[[], list[psutil.Process]]:
+    """The current children of ``pid`` (gunicorn's workers, a Celery pool), looked up at each
+    sample because workers may be replaced."""
+
+    def processes() -> list[psutil.Process]:
+        try:
+            return psutil.Process(pid).children(recursive=True)
+        except psutil.NoSuchProcess:
+            return []
+
+    return processes
+
+
+def timed(action: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    action()
+    return time.perf_counter() - started

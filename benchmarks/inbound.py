@@ -1,0 +1,495 @@
+"""Messages per second through the whole inbound path, beside a trivial view on the same stack.
+
+    python benchmarks/inbound.py [--duration 15] [--workers 4] [--connections 16]
+
+Needs root, Debian's ``postgresql`` and ``wrk`` (``apt-get install postgresql wrk``) and the
+project's virtualenv; uses loopback only and cleans up after itself (files under /tmp).
+
+It starts a private PostgreSQL (``scripts/postgres``) and Redis, migrates, and fills the database
+with ``bulk_create``: a few thousand active volunteers with their gateway connections, the
+registered mothers that the ANC reports are about (with planned reminders), and a history of
+earlier inbound and outgoing SMS so that the lookups run on tables of a realistic size. Then it
+starts gunicorn (sync workers) with ``benchmarks.settings`` (the project's settings plus a trivial
+view) and drives it with ``wrk`` on loopback:
+
+1. ``trivial``: ``GET /benchmark/trivial/`` (Django, middleware, no database): the ceiling.
+2. ``inbound``: Kannel's ``GET /gateway/kannel/?secret=..&id=<phone>&text=<PRE|ANC ...>&msgid=..``,
+   every request a different volunteer report (PRE for a new mother, ANC for a registered one),
+   through the router, parser, service and database to the reply queued in the outbox and
+   published to Redis as a Celery task. No Celery worker runs in this phase: what is measured is
+   the web side only; the tasks wait in Redis.
+3. ``inbound_with_worker``: the same with a Celery worker (all queues, 2 processes) delivering the
+   replies to a stub Kannel on loopback meanwhile, as in production; its memory is measured.
+
+Prints ``name=value`` lines; ``inbound_messages_per_s`` counts only reports that were accepted
+(recorded and answered). Targets: >= 300 messages/s, and >= 50 % of the trivial view's rate.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.server
+import os
+import random
+import re
+import shutil
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+import urllib.request
+import uuid
+from datetime import date, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.common import (  # noqa: E402
+    ROOT,
+    PeakMemory,
+    child,
+    child_environment,
+    children_of,
+    configure_django,
+    emit,
+    emit_machine,
+    free_port,
+    postgres,
+    progress,
+    redis_server,
+    wait_until,
+)
+
+WORK = Path("/tmp/umubyeyi-benchmark-inbound")
+SECRET = "benchmark-gateway-secret"
+BATCH = 5000
+DISTRICTS, SECTORS, CELLS, VILLAGES = 2, 8, 4, 5
+
+
+def parse_arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--duration", type=int, default=15, help="seconds per measured run (15)")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers (4)")
+    parser.add_argument("--connections", type=int, default=16, help="wrk connections (16)")
+    parser.add_argument("--volunteers", type=int, default=3000, help="active volunteers (3000)")
+    parser.add_argument("--history", type=int, default=200_000, help="earlier SMS in and out (200000)")
+    parser.add_argument(
+        "--messages", type=int, default=30_000, help="distinct reports prepared per run (30000)"
+    )
+    parser.add_argument("--no-worker", action="store_true", help="skip the run with a Celery worker")
+    return parser.parse_args()
+
+
+# --- data ------------------------------------------------------------------------------------
+
+
+def build_places():
+    """A small location tree and one health centre per sector; returns the villages with their
+    health centre."""
+    from maternal.models import Facility, Location
+
+    province = Location.objects.create(code="9", name="Benchmark", level=Location.Level.PROVINCE)
+    villages = []
+    for d in range(1, DISTRICTS + 1):
+        district = Location.objects.create(
+            code=f"9{d}", name=f"District {d}", level=Location.Level.DISTRICT, parent=province
+        )
+        district.district = district
+        district.save()
+        for s in range(1, SECTORS + 1):
+            sector = Location.objects.create(
+                code=f"9{d}{s:02d}",
+                name=f"Sector {s}",
+                level=Location.Level.SECTOR,
+                parent=district,
+                district=district,
+            )
+            sector.sector = sector
+            sector.save()
+            cells = Location.objects.bulk_create(
+                Location(
+                    code=f"{sector.code}{c}",
+                    name=f"Cell {c}",
+                    level=Location.Level.CELL,
+                    parent=sector,
+                    district=district,
+                    sector=sector,
+                )
+                for c in range(1, CELLS + 1)
+            )
+            sector_villages = Location.objects.bulk_create(
+                Location(
+                    code=f"{cell.code}{v:02d}",
+                    name=f"Village {v}",
+                    level=Location.Level.VILLAGE,
+                    parent=cell,
+                    district=district,
+                    sector=sector,
+                )
+                for cell in cells
+                for v in range(1, VILLAGES + 1)
+            )
+            centre = Facility.objects.create(
+                code=sector.code,
+                name=f"Health centre {sector.code}",
+                kind="health_centre",
+                location=sector_villages[0],
+            )
+            centre.served_cells.set(cells)
+            villages += [(village, centre) for village in sector_villages]
+    return villages
+
+
+def build_volunteers(count: int, villages) -> list:
+    from rapidsms.models import Backend, Connection
+
+    from maternal.models import Reporter
+
+    reporters = Reporter.objects.bulk_create(
+        (
+            Reporter(
+                phone=f"+25078{n:07d}",
+                name=f"Volunteer {n}",
+                national_id=f"1198570{n:09d}",
+                village=villages[n % len(villages)][0],
+                facility=villages[n % len(villages)][1],
+                language=("rw", "en", "fr")[n % 3],
+                status=Reporter.Status.ACTIVE,
+            )
+            for n in range(count)
+        ),
+        batch_size=BATCH,
+    )
+    kannel, _created = Backend.objects.get_or_create(name="kannel-backend")
+    Connection.objects.bulk_create(
+        (Connection(backend=kannel, identity=str(r.phone)) for r in reporters), batch_size=BATCH
+    )
+    return reporters
+
+
+def mother_id(serial: int) -> str:
+    """A valid 16-digit national ID of a woman born 1980-2004."""
+    return f"1{1980 + serial % 25}7{serial:010d}"
+
+
+def build_registered_mothers(reporters: list, count: int, today: date, first_serial: int) -> list[tuple]:
+    """``count`` mothers with an active pregnancy (16-17 weeks, reminders planned), each to get
+    one ANC report from her own volunteer. Returns (reporter, identifier) pairs."""
+    from maternal.models import Mother, Pregnancy, expected_delivery_date
+    from reminders.services import plan_pregnancies
+
+    owners = [reporters[n % len(reporters)] for n in range(count)]
+    mothers = Mother.objects.bulk_create(
+        (
+            Mother(
+                identifier=mother_id(first_serial + n),
+                id_kind=Mother.IdKind.NATIONAL,
+                village_id=owner.village_id,
+                facility_id=owner.facility_id,
+            )
+            for n, owner in enumerate(owners)
+        ),
+        batch_size=BATCH,
+    )
+    pregnancies = []
+    for n, (mother, owner) in enumerate(zip(mothers, owners, strict=True)):
+        lmp = today - timedelta(weeks=16, days=n % 7)
+        pregnancies.append(
+            Pregnancy(
+                mother=mother,
+                reporter=owner,
+                facility_id=owner.facility_id,
+                village_id=owner.village_id,
+                last_menstrual_period=lmp,
+                expected_delivery_date=expected_delivery_date(lmp),
+                gravidity=2,
+                parity=1,
+                registered_on=today - timedelta(weeks=4),
+            )
+        )
+    pregnancies = Pregnancy.objects.bulk_create(pregnancies, batch_size=BATCH)
+    plan_pregnancies(pregnancies, today=today - timedelta(weeks=4))
+    return [(owner, mother.identifier) for owner, mother in zip(owners, mothers, strict=True)]
+
+
+def build_history(reporters: list, count: int) -> None:
+    """Earlier traffic: the duplicate and loop-guard lookups run against tables of this size."""
+    from django.db.models import F
+    from django.utils import timezone
+
+    from messaging.models import InboundMessage, OutgoingMessage
+
+    now = timezone.now()
+    rng = random.Random(7)
+    for start in range(0, count, BATCH):
+        inbound = InboundMessage.objects.bulk_create(
+            InboundMessage(
+                phone=str(reporters[n % len(reporters)].phone),
+                backend="kannel-backend",
+                text=f"ANC {mother_id(9_000_000 + n)} 01.01.2026 2",
+                gateway_id=uuid.uuid4().hex,
+                received_at=now - timedelta(minutes=rng.randrange(60 * 24 * 90)),
+                keyword="ANC",
+                accepted=True,
+                reply="ANC 2 recorded.",
+            )
+            for n in range(start, min(count, start + BATCH))
+        )
+        OutgoingMessage.objects.bulk_create(
+            OutgoingMessage(
+                phone=message.phone,
+                backend="kannel-backend",
+                identity=message.phone,
+                text=message.reply,
+                status=OutgoingMessage.Status.SENT,
+                in_reply_to=message,
+                next_attempt_at=message.received_at,
+                sent_at=message.received_at,
+            )
+            for message in inbound
+        )
+    # auto_now_add stamped the history "now": date it back, or the loop guard would count it.
+    OutgoingMessage.objects.update(created_at=F("sent_at"))
+
+
+def gateway_path(phone: str, text: str) -> str:
+    query = urllib.parse.urlencode({"secret": SECRET, "id": phone, "text": text, "msgid": uuid.uuid4().hex})
+    return f"/gateway/kannel/?{query}"
+
+
+def prepare_requests(reporters: list, count: int, today: date, serials: dict[str, int]) -> list[str]:
+    """``count`` distinct reports, half PRE for new mothers, half ANC for registered ones."""
+    half = count // 2
+    registered = build_registered_mothers(reporters, half, today, serials["registered"])
+    serials["registered"] += half
+    lines = []
+    for n in range(half):
+        volunteer = reporters[(serials["new"] + n) % len(reporters)]
+        lmp = today - timedelta(days=60 + n % 120)
+        lines.append(
+            gateway_path(
+                str(volunteer.phone), f"PRE {mother_id(serials['new'] + n)} {lmp:%d.%m.%Y} 2 1 nr np"
+            )
+        )
+        owner, identifier = registered[n]
+        lines.append(gateway_path(str(owner.phone), f"ANC {identifier} {today:%d.%m.%Y} 3"))
+    serials["new"] += half
+    return lines
+
+
+# --- load ------------------------------------------------------------------------------------
+
+
+def wrk(url: str, paths: list[str] | None, *, duration: int, connections: int, name: str) -> dict[str, float]:
+    """Run wrk against ``url`` (each request a line of ``paths``; the same path when None)."""
+    paths_file = WORK / f"{name}.paths"
+    paths_file.write_text("\n".join(paths or ["/benchmark/trivial/"]) + "\n")
+    threads = 2
+    command = [
+        "wrk",
+        f"-t{threads}",
+        f"-c{connections}",
+        f"-d{duration}s",
+        "--timeout",
+        "10s",
+        "-s",
+        str(ROOT / "benchmarks" / "inbound.lua"),
+        url,
+        "--",
+        str(paths_file),
+        str(threads),
+    ]
+    output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    return {key: float(value) for key, value in re.findall(r"^wrk_(\w+)=([\d.]+)$", output, re.MULTILINE)}
+
+
+def outcome(since_inbound: int, since_outgoing: int) -> dict[str, int]:
+    """What the database holds for the requests of one run (ids above the marks)."""
+    from messaging.models import InboundMessage, OutgoingMessage
+
+    inbound = InboundMessage.objects.filter(pk__gt=since_inbound)
+    return {
+        "received": inbound.count(),
+        "accepted": inbound.filter(accepted=True).count(),
+        "duplicates": inbound.exclude(duplicate_of=None).count(),
+        "replies_queued": OutgoingMessage.objects.filter(
+            pk__gt=since_outgoing, in_reply_to__isnull=False
+        ).count(),
+    }
+
+
+def marks() -> tuple[int, int]:
+    from messaging.models import InboundMessage, OutgoingMessage
+
+    last = InboundMessage.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    last_out = OutgoingMessage.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    return last, last_out
+
+
+def measure_inbound(base_url: str, lines: list[str], arguments, name: str, queue_length) -> dict[str, float]:
+    inbound_mark, outgoing_mark = marks()
+    queued_before = queue_length()
+    result = wrk(base_url, lines, duration=arguments.duration, connections=arguments.connections, name=name)
+    time.sleep(1)  # requests still in flight when wrk stopped
+    counts = outcome(inbound_mark, outgoing_mark)
+    rate = counts["accepted"] / result["seconds"]
+    emit(f"{name}_requests", int(result["requests"]))
+    emit(f"{name}_http_errors", int(result["non_2xx"] + result["socket_errors"]))
+    emit(f"{name}_reports_received", counts["received"])
+    emit(f"{name}_reports_accepted", counts["accepted"])
+    emit(f"{name}_gateway_retries", counts["duplicates"])
+    emit(f"{name}_replies_queued", counts["replies_queued"])
+    emit(f"{name}_tasks_published", queue_length() - queued_before)
+    emit(f"{name}_latency_p50_ms", result["latency_p50_ms"])
+    emit(f"{name}_latency_p99_ms", result["latency_p99_ms"])
+    emit(f"{name}_messages_per_s", rate)
+    return {"rate": rate, **result}
+
+
+class StubKannel(http.server.BaseHTTPRequestHandler):
+    """Kannel's sendsms answering 202 Accepted, as the real one does."""
+
+    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+        self.send_response(202)
+        self.end_headers()
+        self.wfile.write(b"0: Accepted for delivery")
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+def main() -> None:
+    arguments = parse_arguments()
+    if not shutil.which("wrk"):
+        sys.exit("wrk is not installed: apt-get install wrk")
+    shutil.rmtree(WORK, ignore_errors=True)
+    WORK.mkdir(parents=True)
+    kannel_port = free_port()
+    os.environ["SMS_GATEWAY_SECRET"] = SECRET
+    os.environ["KANNEL_SENDSMS_URL"] = f"http://127.0.0.1:{kannel_port}/cgi-bin/sendsms"
+    with postgres(WORK / "postgres") as database_url, redis_server(WORK / "redis") as redis:
+        configure_django(database_url=database_url, broker_url=redis.url, settings="benchmarks.settings")
+        import redis as redis_client
+        from django.core.management import call_command
+        from django.db import connection
+        from django.utils import timezone
+
+        emit_machine()
+        started = time.perf_counter()
+        progress("migrating a private PostgreSQL")
+        call_command("migrate", verbosity=0)
+        progress("building volunteers, mothers and history")
+        today = timezone.localdate()
+        villages = build_places()
+        reporters = build_volunteers(arguments.volunteers, villages)
+        build_history(reporters, arguments.history)
+        serials = {"registered": 0, "new": 5_000_000}
+        warmup = prepare_requests(reporters, 50 * arguments.workers, today, serials)
+        main_run = prepare_requests(reporters, arguments.messages, today, serials)
+        worker_run = (
+            [] if arguments.no_worker else prepare_requests(reporters, arguments.messages, today, serials)
+        )
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE")
+        emit("data_seconds", time.perf_counter() - started)
+        emit("volunteers", arguments.volunteers)
+        emit("history_messages", arguments.history)
+
+        port = free_port()
+        base_url = f"http://127.0.0.1:{port}"
+        broker = redis_client.Redis.from_url(redis.url)
+
+        def queue_length() -> int:
+            return sum(broker.llen(queue) for queue in ("default", "emergency", "reminders"))
+
+        gunicorn = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "config.wsgi:application",
+            f"--workers={arguments.workers}",
+            f"--bind=127.0.0.1:{port}",
+            "--worker-class=sync",
+            "--backlog=2048",
+            "--log-level=warning",
+        ]
+        env = child_environment()
+        with child(gunicorn, env=env, log=WORK / "gunicorn.log") as web:
+            wait_until(lambda: _responds(f"{base_url}/benchmark/trivial/"), timeout=30)
+            emit("gunicorn_workers", arguments.workers)
+            emit("wrk_connections", arguments.connections)
+            emit("duration_s", arguments.duration)
+            memory_kinds = {"gunicorn_worker": children_of(web.pid)}
+            with PeakMemory(memory_kinds) as web_memory:
+                progress("warming up")
+                wrk(base_url, None, duration=2, connections=arguments.connections, name="warmup_trivial")
+                wrk(base_url, warmup, duration=2, connections=arguments.connections, name="warmup_inbound")
+                progress("trivial view")
+                trivial = wrk(
+                    base_url,
+                    None,
+                    duration=arguments.duration,
+                    connections=arguments.connections,
+                    name="trivial",
+                )
+                emit("trivial_requests_per_s", trivial["rate"])
+                emit("trivial_latency_p50_ms", trivial["latency_p50_ms"])
+                progress("inbound gateway, no worker")
+                inbound = measure_inbound(base_url, main_run, arguments, "inbound", queue_length)
+                emit("inbound_ratio_to_trivial", inbound["rate"] / trivial["rate"])
+                if worker_run:
+                    server = http.server.ThreadingHTTPServer(("127.0.0.1", kannel_port), StubKannel)
+                    threading.Thread(target=server.serve_forever, daemon=True).start()
+                    celery = [sys.executable, "-m", "celery", "-A", "config", "worker", "-l", "warning"]
+                    celery += [
+                        "-Q",
+                        "default,emergency,reminders",
+                        "--concurrency=2",
+                        "--without-gossip",
+                        "--without-mingle",
+                    ]
+                    with child(celery, env=env, log=WORK / "celery.log") as worker:
+                        time.sleep(3)  # the worker starts consuming the tasks left by the first run
+                        pool = {"celery_worker": lambda: _with_children(worker.pid)}
+                        with PeakMemory(pool) as worker_memory:
+                            progress("inbound gateway with a Celery worker delivering to a stub Kannel")
+                            with_worker = measure_inbound(
+                                base_url, worker_run, arguments, "inbound_with_worker", queue_length
+                            )
+                            emit(
+                                "inbound_with_worker_ratio_to_trivial", with_worker["rate"] / trivial["rate"]
+                            )
+                            emit("outbox_delivered", _delivered())
+                    server.shutdown()
+                    emit("celery_worker_peak_rss_mib", worker_memory.peak_mib("celery_worker"))
+            emit("gunicorn_worker_peak_rss_mib", web_memory.peak_mib("gunicorn_worker"))
+        connection.close()
+
+
+def _with_children(pid: int) -> list:
+    import psutil
+
+    try:
+        parent = psutil.Process(pid)
+        return [parent, *parent.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return []
+
+
+def _delivered() -> int:
+    from messaging.models import OutgoingMessage
+
+    return OutgoingMessage.objects.filter(in_reply_to__isnull=False, status="sent", attempts__gt=0).count()
+
+
+def _responds(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+if __name__ == "__main__":
+    main()
