@@ -16,6 +16,7 @@ from maternal.models import (
     Staff,
     Visit,
 )
+from reminders.models import EscalationStep, Reminder
 
 
 @admin.register(Location)
@@ -100,6 +101,20 @@ class VisitInline(admin.TabularInline):
     can_delete = False
 
 
+class ReminderInline(admin.TabularInline):
+    """The pregnancy's schedule: every planned reminder and what became of it."""
+
+    model = Reminder
+    fields = ("kind", "sequence", "due_date", "status", "sent_at", "missed_on")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    verbose_name_plural = "schedule (reminders)"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Pregnancy)
 class PregnancyAdmin(admin.ModelAdmin):
     list_display = (
@@ -113,15 +128,60 @@ class PregnancyAdmin(admin.ModelAdmin):
     list_filter = ("status", "high_risk", "facility__district")
     search_fields = ("mother__identifier",)
     raw_id_fields = ("mother", "reporter", "facility", "village", "source_message")
-    inlines = [VisitInline]
+    inlines = [VisitInline, ReminderInline]
+
+
+class EscalationStepInline(admin.TabularInline):
+    model = EscalationStep
+    fields = ("level", "due_at", "status", "ran_at", "recipients")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class OpenAlertFilter(admin.SimpleListFilter):
+    """Open alerts by default: the list staff watch, highest level first, oldest first."""
+
+    title = "state"
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [("open", "Open (not acknowledged)"), ("all", "All")]
+
+    def choices(self, changelist):
+        for value, label in self.lookup_choices:
+            yield {
+                "selected": (self.value() or "open") == value,
+                "query_string": changelist.get_query_string({self.parameter_name: value}),
+                "display": label,
+            }
+
+    def queryset(self, request, queryset):
+        if (self.value() or "open") == "open":
+            return queryset.filter(status=Alert.Status.OPEN)
+        return queryset
 
 
 @admin.register(Alert)
 class AlertAdmin(admin.ModelAdmin):
-    list_display = ("id", "status", "level", "facility", "raised_at", "acknowledged_at", "acknowledged_by")
-    list_filter = ("status", "level")
-    ordering = ("status", "raised_at")
+    list_display = (
+        "id",
+        "level",
+        "status",
+        "facility",
+        "mother_identifier",
+        "raised_at",
+        "acknowledged_at",
+        "acknowledged_by",
+        "response_time",
+    )
+    list_filter = (OpenAlertFilter, "level", "facility__district")
+    ordering = ("-level", "raised_at")
     raw_id_fields = ("pregnancy", "reporter", "facility", "acknowledged_by", "source_message")
+    inlines = [EscalationStepInline]
 
 
 admin.site.register([Birth, Baby, Death, RiskReport])

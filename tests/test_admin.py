@@ -1,0 +1,43 @@
+"""What staff see in the admin: a mother's history, a pregnancy's schedule, open alerts."""
+
+import pytest
+from django.contrib.auth.models import User
+
+from maternal.models import Alert, Mother, Pregnancy
+from tests.factories import ReporterFactory, StaffFactory
+
+
+@pytest.fixture
+def admin_client(client, db):
+    client.force_login(User.objects.create_superuser("admin", "admin@example.org", "pw"))
+    return client
+
+
+@pytest.fixture
+def followed(reply, today):
+    volunteer = ReporterFactory(language="en")
+    StaffFactory(facility=volunteer.facility)
+    reply(str(volunteer.phone), "PRE 1199870012345678 06.08.2026 2 1 nr np")
+    reply(str(volunteer.phone), "ANC 1199870012345678 26.11.2026 2")
+    return volunteer
+
+
+def test_a_mothers_page_shows_her_history_with_the_messages(admin_client, followed):
+    mother = Mother.objects.get()
+    page = admin_client.get(f"/admin/maternal/mother/{mother.pk}/change/").content.decode()
+    assert "pregnancy_registered" in page and "anc_visit" in page and "ANC 2 on 26.11.2026" in page
+
+
+def test_a_pregnancys_page_shows_its_reminder_schedule(admin_client, followed):
+    pregnancy = Pregnancy.objects.get()
+    page = admin_client.get(f"/admin/maternal/pregnancy/{pregnancy.pk}/change/").content.decode()
+    assert "Schedule (reminders)" in page and "Visit reported" in page and "Planned" in page
+
+
+def test_the_alert_list_shows_open_alerts_only_by_default(admin_client, followed, sms):
+    sms(str(followed.phone), "RED 1199870012345678 he")
+    sms(str(followed.phone), "RED 1199870012345678 co")
+    first = Alert.objects.order_by("pk").first()
+    Alert.objects.filter(pk=first.pk).update(status=Alert.Status.CLOSED)
+    page = admin_client.get("/admin/maternal/alert/").content.decode()
+    assert "1 alert" in page
