@@ -44,8 +44,9 @@ def gateway(settings, db) -> Callable[..., object]:
 
     def call(text: str = "WHO", *, phone: str = PHONE, address: str = GATEWAY_ADDRESS, **params: str):
         query = {"secret": SECRET, "id": phone, "text": text, **params}
-        return client.get(reverse("kannel-inbound"), {k: v for k, v in query.items() if v is not None},
-                          REMOTE_ADDR=address)
+        return client.get(
+            reverse("kannel-inbound"), {k: v for k, v in query.items() if v is not None}, REMOTE_ADDR=address
+        )
 
     return call
 
@@ -164,8 +165,10 @@ def send(db, django_capture_on_commit_callbacks) -> Callable[[str, str], list[Ou
     """One SMS through the real router; returns the messages the system sent as a result."""
 
     def send(phone: str, text: str) -> list[OutgoingMessage]:
+        last_id = OutgoingMessage.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
         with django_capture_on_commit_callbacks(execute=True):
-            return simulate(phone=phone, text=text)
+            simulate(phone=phone, text=text)
+        return list(OutgoingMessage.objects.filter(pk__gt=last_id).order_by("pk"))
 
     return send
 
@@ -299,9 +302,7 @@ def test_an_echo_loop_with_an_unknown_phone_is_bounded_too(send, db, today):
 # --- faults: gateway retries -----------------------------------------------------------------
 
 
-def test_a_message_retried_five_times_by_the_gateway_is_recorded_once_and_answered_alike(
-    gateway, volunteer
-):
+def test_a_message_retried_five_times_by_the_gateway_is_recorded_once_and_answered_alike(gateway, volunteer):
     responses = [gateway(PRE, msgid="9f1c7a52-kannel-0001") for _ in range(5)]
     assert [response.status_code for response in responses] == [200] * 5
     assert Pregnancy.objects.count() == 1 and Mother.objects.count() == 1
@@ -339,8 +340,15 @@ def database_lost_once() -> Iterator[Callable[[str], None]]:
             import psycopg
 
             pid = connection.connection.info.backend_pid
-            config = connection.get_connection_params()
-            with psycopg.connect(**config, autocommit=True) as killer:
+            config = connection.settings_dict
+            with psycopg.connect(
+                dbname=config["NAME"],
+                user=config["USER"],
+                password=config["PASSWORD"],
+                host=config["HOST"],
+                port=config["PORT"],
+                autocommit=True,
+            ) as killer:
                 killer.execute("SELECT pg_terminate_backend(%s)", [pid])
 
     post_save.connect(lose_connection, sender=Pregnancy, weak=False)

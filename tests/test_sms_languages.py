@@ -1,0 +1,62 @@
+"""Every keyword answers in the sender's language: the same conversation in Kinyarwanda, English
+and French gives three different replies, each from the translation catalogues."""
+
+import re
+
+import pytest
+
+from tests.factories import PregnancyFactory, ReporterFactory, StaffFactory
+
+LANGUAGES = ("rw", "en", "fr")
+# Per scenario: what happened before (as SMS from the volunteer), then the message whose reply is
+# compared. "{id}" is a mother registered for this volunteer; "{staff}" marks a staff sender.
+SCENARIOS = {
+    "PRE": ([], "PRE 1199870012345{n:03d} 06.08.2026 2 1 nr np"),
+    "PRE error": ([], "PRE 123 31.02.2026 1 2 zz"),
+    "ANC": ([], "ANC {id} 26.11.2026 2"),
+    "RISK": ([], "RISK {id} oe"),
+    "RISK with a danger sign": ([], "RISK {id} he"),
+    "RED": ([], "RED {id} he"),
+    "RAR": (["RED {id} he"], "RAR {id} mw"),
+    "BIR": ([], "BIR {id} 25.11.2026 hc gi"),
+    "PNC": (["BIR {id} 25.11.2026 hc gi"], "PNC {id} 1 26.11.2026"),
+    "DTH": ([], "DTH {id} md"),
+    "LOS": ([], "LOS {id}"),
+    "DEP": ([], "DEP {id}"),
+    "closed pregnancy": (["LOS {id}"], "ANC {id} 26.11.2026 2"),
+    "WHO": ([], "WHO"),
+    "HELP": ([], "HELP"),
+    "LANG": ([], "LANG {language}"),
+    "unknown keyword": ([], "HELLO"),
+    "empty message": ([], ""),
+    "OK from staff": (["RED {id} he"], "{staff}OK"),
+    "OK from a volunteer": ([], "OK 1"),
+}
+
+
+def conversation(reply, sms, language: str, number: int, scenario: str) -> str:
+    volunteer = ReporterFactory(language=language)
+    staff = StaffFactory(facility=volunteer.facility, language=language)
+    pregnancy = PregnancyFactory(reporter=volunteer)
+    from reminders.services import plan_pregnancy
+
+    plan_pregnancy(pregnancy, today=pregnancy.registered_on)
+    before, message = SCENARIOS[scenario]
+    values = {"id": pregnancy.mother.identifier, "n": number, "language": language.upper()}
+    for text in before:
+        sms(str(volunteer.phone), text.format(**values))
+    sender = staff if message.startswith("{staff}") else volunteer
+    answer = reply(str(sender.phone), message.replace("{staff}", "").format(**values))
+    # What differs between the three conversations besides the language: names, IDs, numbers.
+    for varying in (volunteer.name, staff.name, volunteer.facility.name, volunteer.village.name):
+        answer = answer.replace(varying, "<name>")
+    return re.sub(r"[0-9]+", "#", answer)
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_each_keyword_replies_in_kinyarwanda_english_and_french(reply, sms, today, scenario):
+    answers = {
+        language: conversation(reply, sms, language, number, scenario)
+        for number, language in enumerate(LANGUAGES)
+    }
+    assert len(set(answers.values())) == 3, answers
