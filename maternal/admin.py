@@ -61,27 +61,31 @@ class StaffAdmin(admin.ModelAdmin):
     raw_id_fields = ("facility", "district")
 
 
-class PregnancyInline(admin.TabularInline):
-    model = Pregnancy
-    fields = ("last_menstrual_period", "expected_delivery_date", "status", "high_risk", "reporter")
-    readonly_fields = fields
+class ReadOnlyInline(admin.TabularInline):
+    """Records written by SMS are shown, never edited, in the admin."""
+
     extra = 0
     can_delete = False
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class PregnancyInline(ReadOnlyInline):
+    model = Pregnancy
+    fields = ("last_menstrual_period", "expected_delivery_date", "status", "high_risk", "reporter")
     show_change_link = True
 
 
-class HistoryInline(admin.TabularInline):
+class HistoryInline(ReadOnlyInline):
     """The mother's history: every change, with the SMS that caused it."""
 
     model = AuditEntry
     fields = ("created_at", "action", "summary", "message")
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
     verbose_name_plural = "history"
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Mother)
@@ -93,26 +97,17 @@ class MotherAdmin(admin.ModelAdmin):
     inlines = [PregnancyInline, HistoryInline]
 
 
-class VisitInline(admin.TabularInline):
+class VisitInline(ReadOnlyInline):
     model = Visit
     fields = ("kind", "contact_number", "visit_date", "symptoms", "place")
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
 
 
-class ReminderInline(admin.TabularInline):
+class ReminderInline(ReadOnlyInline):
     """The pregnancy's schedule: every planned reminder and what became of it."""
 
     model = Reminder
     fields = ("kind", "sequence", "due_date", "status", "sent_at", "missed_on")
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
     verbose_name_plural = "schedule (reminders)"
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Pregnancy)
@@ -131,15 +126,9 @@ class PregnancyAdmin(admin.ModelAdmin):
     inlines = [VisitInline, ReminderInline]
 
 
-class EscalationStepInline(admin.TabularInline):
+class EscalationStepInline(ReadOnlyInline):
     model = EscalationStep
     fields = ("level", "due_at", "status", "ran_at", "recipients")
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 class OpenAlertFilter(admin.SimpleListFilter):
