@@ -4,6 +4,7 @@ periodic sweeps below pick up anything whose task was lost."""
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -33,5 +34,10 @@ def schedule_sweeps(sender: Celery, **kwargs) -> None:
             "task": "reminders.tasks.send_due_reminders",
             "schedule": reminders,
             "options": {"queue": "reminders", "expires": reminders},
+        },
+        # Every district's report for the previous month, on the 1st at 02:00 (CELERY_TIMEZONE).
+        "render-monthly-reports": {
+            "task": "reports.tasks.render_monthly_reports",
+            "schedule": crontab(minute=0, hour=2, day_of_month=1),
         },
     }

@@ -206,6 +206,13 @@ AMBULANCE_NUMBERS = {
 }
 FALLBACK_EMERGENCY_CONTACTS = env_list("FALLBACK_EMERGENCY_CONTACTS", "+250788999111")
 
+# --- Reports: DHIS2 export (reports/dhis2.py) ---
+# Indicator name -> DHIS2 data element (default code "UMUBYEYI_<NAME>"); location code -> org unit
+# (default the national location code). Set DHIS2_ID_SCHEME=UID when both tables hold DHIS2 UIDs.
+DHIS2_DATA_ELEMENTS: dict[str, str] = {}
+DHIS2_ORG_UNITS: dict[str, str] = {}
+DHIS2_ID_SCHEME = os.environ.get("DHIS2_ID_SCHEME", "CODE")
+
 # --- Celery (Redis broker); beat schedule lives in config/celery.py ---
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0")
 CELERY_RESULT_BACKEND = None

@@ -618,30 +618,14 @@ def record_death(
     }[kind]
     pregnancy = pregnancy_for_report(reporter, mother_identifier, statuses=allowed)
     _check_not_before_lmp(pregnancy, date_of_death)
-    if pregnancy.deaths.filter(
-        kind=kind, baby__child_number=child_number if kind in (Kind.NEWBORN, Kind.CHILD) else None
-    ).exists() or (kind in (Kind.MATERNAL, Kind.MISCARRIAGE) and pregnancy.deaths.filter(kind=kind).exists()):
+    about_a_baby = kind in (Kind.STILLBIRTH, Kind.NEWBORN, Kind.CHILD)
+    child_number = child_number or 1
+    earlier = pregnancy.deaths.filter(kind=kind)
+    if (earlier.filter(baby__child_number=child_number) if about_a_baby else earlier).exists():
         raise Refusal(_("Already received: this death of %(id)s.") % {"id": mother_identifier})
-    baby = None
-    if kind == Kind.STILLBIRTH:
-        birth = getattr(pregnancy, "birth", None)
-        if birth is None:
-            birth = Birth.objects.create(
-                pregnancy=pregnancy, birth_date=date_of_death, place=place, source_message=message
-            )
-            baby = Baby.objects.create(birth=birth, child_number=child_number or 1, sex="", stillborn=True)
-        else:
-            baby = birth.babies.filter(child_number=child_number or 1).first()
-            if baby:
-                Baby.objects.filter(pk=baby.pk).update(stillborn=True)
-    elif kind in (Kind.NEWBORN, Kind.CHILD):
-        baby = pregnancy.birth.babies.filter(child_number=child_number or 1).first()
-        if baby is None:
-            raise Refusal(
-                _("No child %(number)s recorded for %(id)s.")
-                % {"number": child_number or 1, "id": mother_identifier}
-            )
-        Baby.objects.filter(pk=baby.pk).update(died_on=date_of_death)
+    baby = (
+        _baby_who_died(pregnancy, kind, child_number, date_of_death, place, message) if about_a_baby else None
+    )
     death = Death.objects.create(
         pregnancy=pregnancy, baby=baby, kind=kind, date=date_of_death, place=place, source_message=message
     )
@@ -650,7 +634,7 @@ def record_death(
         Kind.MISCARRIAGE: Pregnancy.Status.LOST,
         Kind.STILLBIRTH: Pregnancy.Status.DELIVERED,
     }.get(kind)
-    if closing_status:
+    if closing_status and pregnancy.status == Pregnancy.Status.ACTIVE or kind == Kind.MATERNAL:
         Pregnancy.objects.filter(pk=pregnancy.pk).update(status=closing_status, closed_on=date_of_death)
     if kind in (Kind.MATERNAL, Kind.MISCARRIAGE, Kind.STILLBIRTH) or (
         baby is not None and not pregnancy.birth.babies.filter(died_on__isnull=True, stillborn=False).exists()
@@ -663,6 +647,32 @@ def record_death(
         summary=f"{Death.Kind(kind).label} on {date_of_death:%d.%m.%Y}",
     )
     return death
+
+
+def _baby_who_died(
+    pregnancy: Pregnancy, kind: str, child_number: int, date_of_death: date, place: str, message
+) -> Baby | None:
+    """The baby a stillbirth, newborn or child death is about. A stillbirth before any birth was
+    reported is itself the birth (of a stillborn baby)."""
+    birth = getattr(pregnancy, "birth", None)
+    if kind == Death.Kind.STILLBIRTH and birth is None:
+        birth = Birth.objects.create(
+            pregnancy=pregnancy, birth_date=date_of_death, place=place, source_message=message
+        )
+        return Baby.objects.create(birth=birth, child_number=child_number, sex="", stillborn=True)
+    baby = birth.babies.filter(child_number=child_number).first() if birth else None
+    if baby is None:
+        if kind == Death.Kind.STILLBIRTH:
+            return None
+        raise Refusal(
+            _("No child %(number)s recorded for %(id)s.")
+            % {"number": child_number, "id": pregnancy.mother.identifier}
+        )
+    if kind == Death.Kind.STILLBIRTH:
+        Baby.objects.filter(pk=baby.pk).update(stillborn=True)
+    else:
+        Baby.objects.filter(pk=baby.pk).update(died_on=date_of_death)
+    return baby
 
 
 @transaction.atomic

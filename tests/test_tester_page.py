@@ -32,3 +32,8 @@ def test_the_message_log_lists_messages_in_and_out(admin_client, reply, today):
     page = admin_client.get("/messagelog/")
     assert page.status_code == 200
     assert "WHO" in page.content.decode()
+
+
+def test_an_unknown_page_is_a_plain_404_in_production(client, db, settings):
+    settings.DEBUG = False
+    assert client.get("/no/such/page/").status_code == 404
