@@ -5,8 +5,6 @@ another district's report) and every download is logged."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from functools import wraps
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -24,20 +22,6 @@ from reports.selectors import official_district, visible_districts, visible_repo
 from reports.tasks import enqueue_render
 
 REPORTS_PER_PAGE = 50
-
-
-def not_found_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Answer a 404 with the reports' own page: the project-wide 404 template comes from RapidSMS and
-    needs its login URL, which this project does not route."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        try:
-            return view(request, *args, **kwargs)
-        except Http404:
-            return render(request, "reports/not_found.html", status=404)
-
-    return wrapper
 
 
 @login_required
@@ -73,14 +57,12 @@ def request_report(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@not_found_page
 def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
     report = get_object_or_404(visible_reports(request.user), pk=pk)
     return render(request, "reports/report_detail.html", {"report": report, "Status": MonthlyReport.Status})
 
 
 @login_required
-@not_found_page
 def download(request: HttpRequest, pk: int, format: str) -> HttpResponse:
     report = get_object_or_404(visible_reports(request.user), pk=pk)
     if not report.has_snapshot or (format == ReportDownload.Format.PDF and not report.pdf):
