@@ -1,4 +1,5 @@
 from django.contrib import admin, messages
+from django.utils import timezone
 
 from maternal import services
 from maternal.models import (
@@ -123,7 +124,19 @@ class PregnancyAdmin(admin.ModelAdmin):
     list_filter = ("status", "high_risk", "facility__district")
     search_fields = ("mother__identifier",)
     raw_id_fields = ("mother", "reporter", "facility", "village", "source_message")
+    readonly_fields = ("expected_delivery_date",)
     inlines = [VisitInline, ReminderInline]
+
+    def save_model(self, request, obj, form, change):
+        if change and "last_menstrual_period" in form.changed_data:
+            lmp = obj.last_menstrual_period
+            obj.last_menstrual_period = form.initial["last_menstrual_period"]
+            super().save_model(request, obj, form, change)
+            services.correct_last_menstrual_period(
+                pregnancy=obj, last_menstrual_period=lmp, today=timezone.localdate()
+            )
+        else:
+            super().save_model(request, obj, form, change)
 
 
 class EscalationStepInline(ReadOnlyInline):

@@ -243,6 +243,25 @@ def register_pregnancy(
     return pregnancy
 
 
+@transaction.atomic
+def correct_last_menstrual_period(
+    *, pregnancy: Pregnancy, last_menstrual_period: date, today: date
+) -> Pregnancy:
+    """A corrected LMP (from the admin): new EDD, and the reminders not yet sent are planned again."""
+    previous = pregnancy.last_menstrual_period
+    pregnancy.last_menstrual_period = last_menstrual_period
+    pregnancy.expected_delivery_date = expected_delivery_date(last_menstrual_period)
+    pregnancy.save(update_fields=["last_menstrual_period", "expected_delivery_date"])
+    reminders.replan_pregnancy(pregnancy, today=today)
+    audit(
+        mother=pregnancy.mother,
+        message=None,
+        action="lmp_corrected",
+        summary=f"LMP corrected from {previous:%d.%m.%Y} to {last_menstrual_period:%d.%m.%Y}",
+    )
+    return pregnancy
+
+
 # --- follow-up of a pregnancy ----------------------------------------------------------------
 
 

@@ -41,3 +41,17 @@ def test_the_alert_list_shows_open_alerts_only_by_default(admin_client, followed
     Alert.objects.filter(pk=first.pk).update(status=Alert.Status.CLOSED)
     page = admin_client.get("/admin/maternal/alert/").content.decode()
     assert "1 alert" in page
+
+
+def test_correcting_the_lmp_in_the_admin_replans_the_reminders(admin_client, followed):
+    pregnancy = Pregnancy.objects.get()
+    form = admin_client.get(f"/admin/maternal/pregnancy/{pregnancy.pk}/change/").context["adminform"].form
+    data = {name: form[name].value() for name in form.fields if form[name].value() is not None}
+    data.update({"last_menstrual_period": "2026-08-13", "previous_risks": "[]", "symptoms": "[]"})
+    for prefix in ("visits", "reminders"):
+        data.update({f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"})
+    response = admin_client.post(f"/admin/maternal/pregnancy/{pregnancy.pk}/change/", data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    pregnancy.refresh_from_db()
+    assert pregnancy.expected_delivery_date.isoformat() == "2027-05-20"
+    assert pregnancy.reminders.get(kind="anc", sequence=3).due_date.isoformat() == "2027-02-11"

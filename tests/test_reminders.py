@@ -137,11 +137,13 @@ def test_a_reminder_three_days_late_is_still_sent(pregnancy):
     assert len(run_due(ANC2_DUE + timedelta(days=3))) == 1
 
 
-def test_changing_the_lmp_replans_the_reminders(pregnancy):
-    pregnancy.last_menstrual_period = LMP + timedelta(days=7)
-    pregnancy.save()
-    services.replan_pregnancy(pregnancy, today=date(2026, 11, 26))
+def test_correcting_the_lmp_replans_the_reminders_and_the_edd(pregnancy):
+    with at(date(2026, 11, 26)):
+        maternal.correct_last_menstrual_period(
+            pregnancy=pregnancy, last_menstrual_period=LMP + timedelta(days=7), today=date(2026, 11, 26)
+        )
     assert pregnancy.reminders.get(kind="anc", sequence=2).due_date == ANC2_DUE + timedelta(days=7)
+    assert pregnancy.expected_delivery_date == date(2027, 5, 20)
 
 
 def test_the_reminder_task_run_twice_sends_one_digest(pregnancy, django_capture_on_commit_callbacks):
