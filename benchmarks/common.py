@@ -51,8 +51,11 @@ def progress(text: str) -> None:
 
 
 def emit_machine() -> None:
+    """The machine, and how busy it was when the run started (numbers taken on a busy machine
+    are lower; the load shows it)."""
     emit("machine_cores", os.cpu_count() or 0)
     emit("machine_memory_gib", round(psutil.virtual_memory().total / 2**30, 1))
+    emit("machine_load_1min", round(os.getloadavg()[0], 2))
     emit("python", sys.version.split()[0])
 
 
@@ -76,7 +79,7 @@ def child_environment(**extra: str) -> dict[str, str]:
 @contextlib.contextmanager
 def postgres(directory: Path) -> Iterator[str]:
     """A private PostgreSQL server (``scripts/postgres``, needs root and Debian's postgresql);
-    yields its DATABASE_URL."""
+    yields its DATABASE_URL. Its server process id is in ``postgres_pid(directory)``."""
     if not list(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl")):
         sys.exit("PostgreSQL is not installed: apt-get install postgresql (the server is started privately)")
     shutil.rmtree(directory, ignore_errors=True)
@@ -88,6 +91,10 @@ def postgres(directory: Path) -> Iterator[str]:
     finally:
         subprocess.run([ROOT / "scripts" / "postgres", "stop", str(directory)], check=False)
         shutil.rmtree(directory, ignore_errors=True)
+
+
+def postgres_pid(directory: Path) -> int:
+    return int((directory / "data" / "postmaster.pid").read_text().split()[0])
 
 
 @contextlib.contextmanager
@@ -155,6 +162,29 @@ class PeakMemory:
 
     def peak_mib(self, kind: str) -> float:
         return self.peak_bytes[kind] / 2**20
+
+
+def cpu_seconds(processes: list[psutil.Process]) -> float:
+    """CPU time (user + system) used so far by ``processes``; where the time of a run goes."""
+    total = 0.0
+    for process in processes:
+        with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):
+            times = process.cpu_times()
+            total += times.user + times.system
+    return total
+
+
+def with_children(pid: int) -> Callable[[], list[psutil.Process]]:
+    """``pid`` and its current children (a PostgreSQL server, a Celery worker and its pool)."""
+
+    def processes() -> list[psutil.Process]:
+        try:
+            parent = psutil.Process(pid)
+            return [parent, *parent.children(recursive=True)]
+        except psutil.NoSuchProcess:
+            return []
+
+    return processes
 
 
 def children_of(pid: int) -> Callable[[], list[psutil.Process]]:

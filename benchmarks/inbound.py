@@ -32,6 +32,7 @@ import http.server
 import os
 import random
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -40,6 +41,7 @@ import time
 import urllib.parse
 import urllib.request
 import uuid
+from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -52,13 +54,16 @@ from benchmarks.common import (  # noqa: E402
     child_environment,
     children_of,
     configure_django,
+    cpu_seconds,
     emit,
     emit_machine,
     free_port,
     postgres,
+    postgres_pid,
     progress,
     redis_server,
     wait_until,
+    with_children,
 )
 
 WORK = Path("/tmp/umubyeyi-benchmark-inbound")
@@ -281,27 +286,47 @@ def prepare_requests(reporters: list, count: int, today: date, serials: dict[str
 # --- load ------------------------------------------------------------------------------------
 
 
+class Stack:
+    """The processes that share the machine's CPUs during a run, to say where the time went."""
+
+    def __init__(self, **kinds: Callable[[], list]):
+        self.kinds = kinds
+
+    def cpu(self) -> dict[str, float]:
+        usage = {kind: cpu_seconds(processes()) for kind, processes in self.kinds.items()}
+        finished = resource.getrusage(resource.RUSAGE_CHILDREN)  # wrk, once it has exited
+        usage["wrk"] = finished.ru_utime + finished.ru_stime
+        return usage
+
+
 def wrk(url: str, paths: list[str] | None, *, duration: int, connections: int, name: str) -> dict[str, float]:
-    """Run wrk against ``url`` (each request a line of ``paths``; the same path when None)."""
+    """Run wrk against ``url`` (each request a line of ``paths``; the trivial view when None)."""
     paths_file = WORK / f"{name}.paths"
     paths_file.write_text("\n".join(paths or ["/benchmark/trivial/"]) + "\n")
     threads = 2
-    command = [
-        "wrk",
-        f"-t{threads}",
-        f"-c{connections}",
-        f"-d{duration}s",
-        "--timeout",
-        "10s",
-        "-s",
-        str(ROOT / "benchmarks" / "inbound.lua"),
-        url,
-        "--",
-        str(paths_file),
-        str(threads),
-    ]
+    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--timeout", "10s"]
+    command += ["-s", str(ROOT / "benchmarks" / "inbound.lua"), url, "--", str(paths_file), str(threads)]
     output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
     return {key: float(value) for key, value in re.findall(r"^wrk_(\w+)=([\d.]+)$", output, re.MULTILINE)}
+
+
+def measure(
+    stack: Stack, name: str, load: Callable[[], dict[str, float]], count: Callable[[], int] | None = None
+) -> dict:
+    """Run ``load``; print the CPU milliseconds each part of the stack spent per request done
+    (``count()`` after the run; wrk's count of responses when None)."""
+    before = stack.cpu()
+    result = load()
+    time.sleep(1)  # requests still in flight when wrk stopped
+    after = stack.cpu()
+    done = count() if count else int(result["requests"])
+    rate = done / result["seconds"]
+    for kind in after:
+        emit(f"{name}_cpu_ms_per_request_{kind}", (after[kind] - before[kind]) * 1000 / max(done, 1))
+    emit(f"{name}_latency_p50_ms", result["latency_p50_ms"])
+    emit(f"{name}_latency_p99_ms", result["latency_p99_ms"])
+    emit(f"{name}_http_errors", int(result["non_2xx"] + result["socket_errors"]))
+    return {**result, "rate": rate}
 
 
 def outcome(since_inbound: int, since_outgoing: int) -> dict[str, int]:
@@ -312,7 +337,7 @@ def outcome(since_inbound: int, since_outgoing: int) -> dict[str, int]:
     return {
         "received": inbound.count(),
         "accepted": inbound.filter(accepted=True).count(),
-        "duplicates": inbound.exclude(duplicate_of=None).count(),
+        "gateway_retries": inbound.exclude(duplicate_of=None).count(),
         "replies_queued": OutgoingMessage.objects.filter(
             pk__gt=since_outgoing, in_reply_to__isnull=False
         ).count(),
@@ -327,24 +352,32 @@ def marks() -> tuple[int, int]:
     return last, last_out
 
 
-def measure_inbound(base_url: str, lines: list[str], arguments, name: str, queue_length) -> dict[str, float]:
+def measure_inbound(
+    stack: Stack, base_url: str, lines: list[str], arguments, name: str, queue_length
+) -> float:
+    """One gateway run: accepted reports per second, checked against what the database and Redis
+    hold afterwards (every request recorded, accepted, answered, and its task published)."""
     inbound_mark, outgoing_mark = marks()
     queued_before = queue_length()
-    result = wrk(base_url, lines, duration=arguments.duration, connections=arguments.connections, name=name)
-    time.sleep(1)  # requests still in flight when wrk stopped
-    counts = outcome(inbound_mark, outgoing_mark)
-    rate = counts["accepted"] / result["seconds"]
+    counts: dict[str, int] = {}
+
+    def accepted() -> int:
+        counts.update(outcome(inbound_mark, outgoing_mark))
+        return counts["accepted"]
+
+    def load() -> dict[str, float]:
+        return wrk(base_url, lines, duration=arguments.duration, connections=arguments.connections, name=name)
+
+    result = measure(stack, name, load, accepted)
     emit(f"{name}_requests", int(result["requests"]))
-    emit(f"{name}_http_errors", int(result["non_2xx"] + result["socket_errors"]))
-    emit(f"{name}_reports_received", counts["received"])
-    emit(f"{name}_reports_accepted", counts["accepted"])
-    emit(f"{name}_gateway_retries", counts["duplicates"])
-    emit(f"{name}_replies_queued", counts["replies_queued"])
-    emit(f"{name}_tasks_published", queue_length() - queued_before)
-    emit(f"{name}_latency_p50_ms", result["latency_p50_ms"])
-    emit(f"{name}_latency_p99_ms", result["latency_p99_ms"])
-    emit(f"{name}_messages_per_s", rate)
-    return {"rate": rate, **result}
+    for key, value in counts.items():
+        emit(f"{name}_reports_{key}" if key in ("received", "accepted") else f"{name}_{key}", value)
+    if "celery" in stack.kinds:
+        emit(f"{name}_replies_delivered_by_worker", _delivered(outgoing_mark))
+    else:
+        emit(f"{name}_tasks_published", queue_length() - queued_before)
+    emit(f"{name}_messages_per_s", result["rate"])
+    return result["rate"]
 
 
 class StubKannel(http.server.BaseHTTPRequestHandler):
@@ -359,6 +392,34 @@ class StubKannel(http.server.BaseHTTPRequestHandler):
         pass
 
 
+def build(arguments) -> dict[str, list[str]]:
+    """Migrate and fill the database; returns the prepared requests of each run."""
+    from django.core.management import call_command
+    from django.db import connection
+    from django.utils import timezone
+
+    started = time.perf_counter()
+    progress("migrating a private PostgreSQL")
+    call_command("migrate", verbosity=0)
+    progress("building volunteers, mothers and history")
+    today = timezone.localdate()
+    reporters = build_volunteers(arguments.volunteers, build_places())
+    build_history(reporters, arguments.history)
+    serials = {"registered": 0, "new": 5_000_000}
+    runs = {
+        "warmup": prepare_requests(reporters, 50 * arguments.workers, today, serials),
+        "inbound": prepare_requests(reporters, arguments.messages, today, serials),
+    }
+    if not arguments.no_worker:
+        runs["inbound_with_worker"] = prepare_requests(reporters, arguments.messages, today, serials)
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
+    emit("data_seconds", time.perf_counter() - started)
+    emit("volunteers", arguments.volunteers)
+    emit("history_messages", arguments.history)
+    return runs
+
+
 def main() -> None:
     arguments = parse_arguments()
     if not shutil.which("wrk"):
@@ -368,119 +429,92 @@ def main() -> None:
     kannel_port = free_port()
     os.environ["SMS_GATEWAY_SECRET"] = SECRET
     os.environ["KANNEL_SENDSMS_URL"] = f"http://127.0.0.1:{kannel_port}/cgi-bin/sendsms"
+    emit_machine()
     with postgres(WORK / "postgres") as database_url, redis_server(WORK / "redis") as redis:
         configure_django(database_url=database_url, broker_url=redis.url, settings="benchmarks.settings")
         import redis as redis_client
-        from django.core.management import call_command
         from django.db import connection
-        from django.utils import timezone
 
-        emit_machine()
-        started = time.perf_counter()
-        progress("migrating a private PostgreSQL")
-        call_command("migrate", verbosity=0)
-        progress("building volunteers, mothers and history")
-        today = timezone.localdate()
-        villages = build_places()
-        reporters = build_volunteers(arguments.volunteers, villages)
-        build_history(reporters, arguments.history)
-        serials = {"registered": 0, "new": 5_000_000}
-        warmup = prepare_requests(reporters, 50 * arguments.workers, today, serials)
-        main_run = prepare_requests(reporters, arguments.messages, today, serials)
-        worker_run = (
-            [] if arguments.no_worker else prepare_requests(reporters, arguments.messages, today, serials)
-        )
-        with connection.cursor() as cursor:
-            cursor.execute("VACUUM ANALYZE")
-        emit("data_seconds", time.perf_counter() - started)
-        emit("volunteers", arguments.volunteers)
-        emit("history_messages", arguments.history)
-
-        port = free_port()
-        base_url = f"http://127.0.0.1:{port}"
+        runs = build(arguments)
         broker = redis_client.Redis.from_url(redis.url)
 
         def queue_length() -> int:
             return sum(broker.llen(queue) for queue in ("default", "emergency", "reminders"))
 
-        gunicorn = [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "config.wsgi:application",
-            f"--workers={arguments.workers}",
-            f"--bind=127.0.0.1:{port}",
-            "--worker-class=sync",
-            "--backlog=2048",
-            "--log-level=warning",
-        ]
+        port = free_port()
+        base_url = f"http://127.0.0.1:{port}"
+        gunicorn = [sys.executable, "-m", "gunicorn", "config.wsgi:application", f"--bind=127.0.0.1:{port}"]
+        gunicorn += [f"--workers={arguments.workers}", "--worker-class=sync", "--backlog=2048"]
         env = child_environment()
         with child(gunicorn, env=env, log=WORK / "gunicorn.log") as web:
             wait_until(lambda: _responds(f"{base_url}/benchmark/trivial/"), timeout=30)
             emit("gunicorn_workers", arguments.workers)
             emit("wrk_connections", arguments.connections)
             emit("duration_s", arguments.duration)
-            memory_kinds = {"gunicorn_worker": children_of(web.pid)}
-            with PeakMemory(memory_kinds) as web_memory:
+            stack = Stack(
+                web=children_of(web.pid),
+                postgres=with_children(postgres_pid(WORK / "postgres")),
+                redis=with_children(redis.process.pid),
+            )
+            with PeakMemory({"gunicorn_worker": children_of(web.pid)}) as web_memory:
                 progress("warming up")
                 wrk(base_url, None, duration=2, connections=arguments.connections, name="warmup_trivial")
-                wrk(base_url, warmup, duration=2, connections=arguments.connections, name="warmup_inbound")
+                wrk(base_url, runs["warmup"], duration=2, connections=arguments.connections, name="warmup")
                 progress("trivial view")
-                trivial = wrk(
-                    base_url,
-                    None,
-                    duration=arguments.duration,
-                    connections=arguments.connections,
-                    name="trivial",
+                trivial = measure(
+                    stack,
+                    "trivial",
+                    lambda: wrk(
+                        base_url,
+                        None,
+                        duration=arguments.duration,
+                        connections=arguments.connections,
+                        name="trivial",
+                    ),
                 )
-                emit("trivial_requests_per_s", trivial["rate"])
-                emit("trivial_latency_p50_ms", trivial["latency_p50_ms"])
+                emit("trivial_requests", int(trivial["requests"]))
+                emit("trivial_requests_per_s", trivial["requests"] / trivial["seconds"])
                 progress("inbound gateway, no worker")
-                inbound = measure_inbound(base_url, main_run, arguments, "inbound", queue_length)
-                emit("inbound_ratio_to_trivial", inbound["rate"] / trivial["rate"])
-                if worker_run:
-                    server = http.server.ThreadingHTTPServer(("127.0.0.1", kannel_port), StubKannel)
-                    threading.Thread(target=server.serve_forever, daemon=True).start()
-                    celery = [sys.executable, "-m", "celery", "-A", "config", "worker", "-l", "warning"]
-                    celery += [
-                        "-Q",
-                        "default,emergency,reminders",
-                        "--concurrency=2",
-                        "--without-gossip",
-                        "--without-mingle",
-                    ]
-                    with child(celery, env=env, log=WORK / "celery.log") as worker:
-                        time.sleep(3)  # the worker starts consuming the tasks left by the first run
-                        pool = {"celery_worker": lambda: _with_children(worker.pid)}
-                        with PeakMemory(pool) as worker_memory:
-                            progress("inbound gateway with a Celery worker delivering to a stub Kannel")
-                            with_worker = measure_inbound(
-                                base_url, worker_run, arguments, "inbound_with_worker", queue_length
-                            )
-                            emit(
-                                "inbound_with_worker_ratio_to_trivial", with_worker["rate"] / trivial["rate"]
-                            )
-                            emit("outbox_delivered", _delivered())
-                    server.shutdown()
-                    emit("celery_worker_peak_rss_mib", worker_memory.peak_mib("celery_worker"))
+                rate = measure_inbound(stack, base_url, runs["inbound"], arguments, "inbound", queue_length)
+                emit("inbound_ratio_to_trivial", rate / (trivial["requests"] / trivial["seconds"]))
+                if "inbound_with_worker" in runs:
+                    run_with_worker(stack, base_url, runs, arguments, env, kannel_port, queue_length, trivial)
             emit("gunicorn_worker_peak_rss_mib", web_memory.peak_mib("gunicorn_worker"))
         connection.close()
 
 
-def _with_children(pid: int) -> list:
-    import psutil
-
+def run_with_worker(stack, base_url, runs, arguments, env, kannel_port, queue_length, trivial) -> None:
+    """The gateway again, with a Celery worker delivering every reply to a stub Kannel meanwhile,
+    as in production (it first delivers what the run without a worker left in Redis)."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", kannel_port), StubKannel)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    celery = [sys.executable, "-m", "celery", "-A", "config", "worker", "-l", "warning", "--concurrency=2"]
+    celery += ["-Q", "default,emergency,reminders", "--without-gossip", "--without-mingle"]
     try:
-        parent = psutil.Process(pid)
-        return [parent, *parent.children(recursive=True)]
-    except psutil.NoSuchProcess:
-        return []
+        with child(celery, env=env, log=WORK / "celery.log") as worker:
+            progress("the worker delivers what the first run left in Redis")
+            wait_until(lambda: queue_length() == 0 and _waiting() == 0, timeout=120, interval=0.5)
+            worker_stack = Stack(**stack.kinds, celery=with_children(worker.pid))
+            with PeakMemory({"celery_worker": with_children(worker.pid)}) as worker_memory:
+                progress("inbound gateway with a Celery worker delivering to a stub Kannel")
+                name = "inbound_with_worker"
+                rate = measure_inbound(worker_stack, base_url, runs[name], arguments, name, queue_length)
+                emit(f"{name}_ratio_to_trivial", rate / (trivial["requests"] / trivial["seconds"]))
+        emit("celery_worker_peak_rss_mib", worker_memory.peak_mib("celery_worker"))
+    finally:
+        server.shutdown()
 
 
-def _delivered() -> int:
+def _delivered(since_outgoing: int) -> int:
     from messaging.models import OutgoingMessage
 
-    return OutgoingMessage.objects.filter(in_reply_to__isnull=False, status="sent", attempts__gt=0).count()
+    return OutgoingMessage.objects.filter(pk__gt=since_outgoing, status="sent").count()
+
+
+def _waiting() -> int:
+    from messaging.models import OutgoingMessage
+
+    return OutgoingMessage.objects.filter(status__in=["queued", "retrying"]).count()
 
 
 def _responds(url: str) -> bool:

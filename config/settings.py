@@ -59,6 +59,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "config.middleware.StaffOnlyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: turns a locked-out login into its 429 answer.
@@ -108,7 +109,7 @@ AUTH_PASSWORD_VALIDATORS = [
 # Login brute force (django-axes): 5 failed logins for one username from one address lock that
 # pair out for an hour; a successful login clears the count. The lockout backend comes first.
 AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
+    "config.authentication.LoginLockoutBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_FAILURE_LIMIT = 5
@@ -141,7 +142,7 @@ INSTALLED_BACKENDS = {
     "message_tester": {"ENGINE": "rapidsms.backends.database.DatabaseBackend"},
     "simulator": {"ENGINE": "rapidsms.backends.database.DatabaseBackend"},
     "kannel-backend": {
-        "ENGINE": "rapidsms.backends.kannel.KannelBackend",
+        "ENGINE": "messaging.backends.KannelBackend",
         "sendsms_url": os.environ.get("KANNEL_SENDSMS_URL", "http://127.0.0.1:13013/cgi-bin/sendsms"),
         "sendsms_params": {
             "smsc": os.environ.get("KANNEL_SMSC", "usb0-modem"),
@@ -150,7 +151,7 @@ INSTALLED_BACKENDS = {
             "password": os.environ.get("KANNEL_PASSWORD", ""),
         },
         "coding": 0,
-        "charset": "ascii",
+        "charset": "UTF-8",
         "encode_errors": "ignore",
     },
 }
@@ -173,7 +174,9 @@ RAPIDSMS_HANDLERS = [
     "maternal.sms.handlers.death.DeathHandler",
     "maternal.sms.handlers.departure.DepartureHandler",
 ]
-# Gateway security (SPEC 6): inbound requests must carry this secret; optional address allow-list.
+# Gateway security (SPEC 6): inbound requests must carry this secret (an empty one refuses every
+# request); optional allow-list of addresses or networks ("127.0.0.1,10.0.0.0/24"), matched
+# against REMOTE_ADDR (behind a proxy, the proxy's address).
 SMS_GATEWAY_SECRET = os.environ.get("SMS_GATEWAY_SECRET", "" if not DEBUG else "local-gateway-secret")
 SMS_GATEWAY_ALLOWED_ADDRESSES = env_list("SMS_GATEWAY_ALLOWED_ADDRESSES")
 
@@ -242,6 +245,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    # RapidSMS logs message texts (mothers' IDs) at INFO: never below WARNING.
+    "loggers": {"rapidsms": {"level": "WARNING"}},
 }
 
 # --- Production hardening (manage.py check --deploy) ---

@@ -9,6 +9,7 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("account/", include("rapidsms.urls.login_logout")),
+    # Staff only (config.middleware.StaffOnlyMiddleware): the tester sends SMS as any phone.
     path("httptester/", include("rapidsms.contrib.httptester.urls")),
     path("messagelog/", include("rapidsms.contrib.messagelog.urls")),
     path("gateway/", include("messaging.urls")),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from django.conf import settings
 
@@ -13,7 +14,14 @@ from maternal.models import Reporter, Staff
 class Sender:
     phone: str
     reporter: Reporter | None
-    staff: Staff | None
+
+    @cached_property
+    def staff(self) -> Staff | None:
+        """Looked up on first use only: nearly every message comes from a volunteer, and only
+        the staff keywords (OK, YES, WHO, LANG) or an unknown phone need it."""
+        if not self.phone.startswith("+"):
+            return None
+        return Staff.objects.select_related("facility").filter(phone=self.phone).first()
 
     @property
     def language(self) -> str:
@@ -31,9 +39,4 @@ def identify_sender(phone: str) -> Sender:
         if phone.startswith("+")
         else None
     )
-    staff = (
-        Staff.objects.select_related("facility").filter(phone=phone).first()
-        if phone.startswith("+")
-        else None
-    )
-    return Sender(phone=phone, reporter=reporter, staff=staff)
+    return Sender(phone=phone, reporter=reporter)

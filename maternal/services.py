@@ -269,11 +269,17 @@ def pregnancy_for_report(
     reporter: Reporter, identifier: str, *, statuses: tuple[str, ...] = ("active",)
 ) -> Pregnancy:
     """The mother's latest pregnancy in one of ``statuses`` that this volunteer may report on."""
-    mother = find_mother(identifier)
+    # One query in the usual case (a registered mother): her latest pregnancy, with her.
+    pregnancy = (
+        Pregnancy.objects.select_related("mother")
+        .filter(mother__identifier=identifier.upper())
+        .order_by("-registered_at")
+        .first()
+    )
+    mother = pregnancy.mother if pregnancy else find_mother(identifier)
     if mother is None:
         raise Refusal(_("No mother with ID %(id)s. Register her first with PRE.") % {"id": identifier})
     check_catchment(reporter, mother)
-    pregnancy = mother.pregnancies.order_by("-registered_at").first()
     if pregnancy is None or pregnancy.status not in statuses:
         if pregnancy is not None and pregnancy.status != Pregnancy.Status.ACTIVE:
             raise Refusal(

@@ -26,6 +26,7 @@ class ConversationApp(AppBase):
             text=msg.raw_text,
             gateway_id=str(msg.fields.get("external_id", "")),
         )
+        msg.fields["inbound"] = inbound
         msg.fields["inbound_id"] = inbound.pk
         msg.fields["phone"] = inbound.phone
         decision = ratelimit.check(inbound)
@@ -42,5 +43,7 @@ class ConversationApp(AppBase):
     def outgoing(self, msg) -> bool:
         original = msg.in_response_to
         if original is not None and "inbound_id" in original.fields:
-            services.save_reply(original.fields["inbound_id"], msg.text)
+            services.save_reply(
+                original.fields["inbound_id"], msg.text, keyword=original.fields.get("accepted_keyword", "")
+            )
         return True

@@ -20,7 +20,11 @@ class InboundMessage(models.Model):
     )
 
     class Meta:
-        indexes = [models.Index(fields=["phone", "received_at"])]
+        indexes = [
+            models.Index(fields=["phone", "received_at"]),
+            # The gateway-retry lookup of every inbound SMS (services.record_inbound).
+            models.Index(fields=["backend", "gateway_id"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.phone}: {self.text[:40]}"

@@ -12,6 +12,14 @@ from messaging.phones import normalize_phone
 
 
 class OutboxRouter(BlockingRouter):
+    def process_incoming(self, msg) -> None:
+        """As ``BlockingRouter.process_incoming``, but the replies go out through this router:
+        the original sends each with ``rapidsms.router.send``, which builds a new router (every
+        app, handler and backend) per reply."""
+        if self.process_incoming_phases(msg):
+            for response in msg.responses:
+                self.send_outgoing(self.new_outgoing_message(**response))
+
     def backend_preparation(self, msg) -> None:
         from messaging.models import InboundMessage, OutgoingMessage
         from messaging.services import queue_message

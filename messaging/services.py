@@ -17,7 +17,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
-from rapidsms.models import Connection
+from rapidsms.models import Backend, Connection
 
 from messaging.gsm import to_gsm
 from messaging.models import InboundMessage, OutgoingMessage
@@ -78,26 +78,46 @@ def is_rate_limited(inbound: InboundMessage) -> bool:
     return recent > limit
 
 
-def save_reply(inbound_id: int, text: str) -> None:
-    InboundMessage.objects.filter(pk=inbound_id, reply="").update(reply=text)
+def save_reply(inbound_id: int, text: str, *, keyword: str = "") -> None:
+    """Remember the (first) reply a message got; ``keyword`` marks it an accepted report of that
+    keyword, in the same UPDATE."""
+    accepted = {"keyword": keyword, "accepted": True} if keyword else {}
+    InboundMessage.objects.filter(pk=inbound_id, reply="").update(reply=text, **accepted)
 
 
 # --- outbound ------------------------------------------------------------------------------
 
 
-def route_for(phone: str) -> tuple[str, str]:
-    """The (backend, identity) to reach ``phone``: the connection it last wrote from, else the
-    default backend."""
+def _last_connection(phone: str) -> Connection | None:
+    """The connection ``phone`` last wrote from, if any. (Naming every backend lets the lookup
+    use the (backend, identity) index instead of reading every connection of the country.)"""
     candidates = {phone, phone.lstrip("+")}
-    connection = (
-        Connection.objects.filter(identity__in=candidates)
+    return (
+        Connection.objects.filter(backend__in=Backend.objects.all(), identity__in=candidates)
         .select_related("backend")
         .order_by("-modified_on")
         .first()
     )
+
+
+def route_for(phone: str) -> tuple[str, str]:
+    """The (backend, identity) to reach ``phone``: the connection it last wrote from, else the
+    default backend."""
+    connection = _last_connection(phone)
     if connection:
         return connection.backend.name, connection.identity
     return settings.DEFAULT_BACKEND, phone
+
+
+def _connection(backend: str, identity: str) -> Connection:
+    """The RapidSMS connection of ``identity`` on ``backend``, created on first contact. One query
+    for a phone already known (``lookup_connections`` always takes two: backend, then connection)."""
+    from rapidsms.router import lookup_connections
+
+    connection = (
+        Connection.objects.select_related("backend").filter(backend__name=backend, identity=identity).first()
+    )
+    return connection or lookup_connections(backend, [identity])[0]
 
 
 def queue_message(
@@ -230,12 +250,10 @@ def sweep_outbox(*, now: datetime | None = None) -> dict[str, int]:
 
 def receive_sms(*, backend: str, identity: str, text: str, gateway_id: str = "") -> None:
     """Run one inbound SMS through the RapidSMS router (every gateway view and the simulator)."""
-    from rapidsms.router import lookup_connections
-
     from messaging.router import cached_router
 
     router = cached_router()
-    connection = lookup_connections(backend, [identity])[0]
+    connection = _connection(backend, identity)
     fields = {"external_id": gateway_id} if gateway_id else {}
     # No phone sends NUL, but junk from a broken gateway may: PostgreSQL cannot store it in text.
     text = text.replace("\x00", "")
@@ -245,13 +263,10 @@ def receive_sms(*, backend: str, identity: str, text: str, gateway_id: str = "")
 def send_sms(*, phone: str, text: str, kind: str, emergency: bool = False) -> None:
     """Send a message the system starts (alert, reminder, notice) through the router, so that it
     is logged like every other message and delivered from the outbox."""
-    from rapidsms.router import lookup_connections
-
     from messaging.router import cached_router
 
     router = cached_router()
-    backend, identity = route_for(phone)
-    connection = lookup_connections(backend, [identity])[0]
+    connection = _last_connection(phone) or _connection(settings.DEFAULT_BACKEND, phone)
     fields = {"kind": kind, "emergency": emergency}
     router.send_outgoing(router.new_outgoing_message(text=text, connections=[connection], fields=fields))
 

@@ -10,11 +10,13 @@ outbox, so no retry, restart or second beat can send it twice.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Collection, Iterable
 from datetime import date, datetime, time
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -124,13 +126,30 @@ def _newly_missed(today: date):
     )
 
 
+def _due(today: date):
+    return Reminder.objects.filter(status=Status.PLANNED, due_date__lte=today, pregnancy__status=ACTIVE)
+
+
+def work_for_today(today: date) -> dict[int, list[int]]:
+    """The ids of the reminders due or newly missed today, by volunteer, for the volunteers with
+    no digest yet. Two range scans of the (status, due date) index; each digest then reads its
+    reminders by id. (Read by volunteer, each digest would walk all the reminders due in the
+    country: the sweep's cost must grow with what is due, not with the number of pregnancies.)"""
+    work: dict[int, list[int]] = defaultdict(list)
+    for query in (_due(today), _newly_missed(today)):
+        for reporter_id, reminder_id in query.values_list("pregnancy__reporter_id", "pk"):
+            work[reporter_id].append(reminder_id)
+    already = Digest.objects.filter(day=today, reporter_id__in=list(work)).values_list(
+        "reporter_id", flat=True
+    )
+    for reporter_id in list(already):
+        del work[reporter_id]
+    return dict(work)
+
+
 def reporters_with_work(today: date) -> list[int]:
     """Volunteers with reminders due or visits newly missed today, and no digest yet."""
-    due = Reminder.objects.filter(status=Status.PLANNED, due_date__lte=today, pregnancy__status=ACTIVE)
-    ids = set(due.values_list("pregnancy__reporter_id", flat=True).distinct())
-    ids |= set(_newly_missed(today).values_list("pregnancy__reporter_id", flat=True).distinct())
-    already = set(Digest.objects.filter(day=today, reporter_id__in=ids).values_list("reporter_id", flat=True))
-    return sorted(ids - already)
+    return sorted(work_for_today(today))
 
 
 def _line(reminder: Reminder) -> str:
@@ -160,20 +179,18 @@ def compose_digest(
     return split_parts(items)
 
 
-def send_digest(reporter_id: int, *, today: date) -> int:
-    """Send one volunteer's digest for ``today``; 0 if already sent or nothing is due."""
+def send_digest(reporter_id: int, *, today: date, reminder_ids: Collection[int] | None = None) -> int:
+    """Send one volunteer's digest for ``today``; 0 if already sent or nothing is due.
+    ``reminder_ids`` (from ``work_for_today``) limits it to those, read again by id under the same
+    conditions, so that a reminder that changed meanwhile is left out."""
     try:
         with transaction.atomic():
             digest = Digest.objects.create(reporter_id=reporter_id, day=today)
-            reminders = Reminder.objects.select_related("pregnancy__mother").filter(
-                pregnancy__reporter_id=reporter_id
-            )
-            due = list(reminders.filter(status=Status.PLANNED, due_date__lte=today, pregnancy__status=ACTIVE))
-            missed = list(
-                _newly_missed(today)
-                .filter(pregnancy__reporter_id=reporter_id)
-                .select_related("pregnancy__mother")
-            )
+            mine = Q(pregnancy__reporter_id=reporter_id)
+            if reminder_ids is not None:
+                mine &= Q(pk__in=reminder_ids)
+            due = list(_due(today).filter(mine).select_related("pregnancy__mother"))
+            missed = list(_newly_missed(today).filter(mine).select_related("pregnancy__mother"))
             if not due and not missed:
                 transaction.set_rollback(True)
                 return 0
@@ -182,7 +199,7 @@ def send_digest(reporter_id: int, *, today: date) -> int:
             Reminder.objects.filter(pk__in=[r.pk for r in missed]).update(
                 status=Status.MISSED, missed_on=today
             )
-            digest.reminders.set(due + missed)
+            digest.reminders.add(*due, *missed)
             reporter = Reporter.objects.get(pk=reporter_id)
             parts = compose_digest(reporter, due, missed, today=today)
             for part in parts:
@@ -201,8 +218,8 @@ def send_due_reminders(*, now: datetime | None = None) -> dict[str, int]:
     if not in_sending_window(now):
         return {"expired": expired, "digests": 0, "reminders": 0}
     digests = reminders = 0
-    for reporter_id in reporters_with_work(today):
-        count = send_digest(reporter_id, today=today)
+    for reporter_id, reminder_ids in sorted(work_for_today(today).items()):
+        count = send_digest(reporter_id, today=today, reminder_ids=reminder_ids)
         digests += bool(count)
         reminders += count
     risks = sum(send_risk_digest(facility_id, now=now) for facility_id in facilities_with_new_risks(now=now))

@@ -122,3 +122,30 @@ def test_outgoing_text_is_transliterated_to_the_gsm_alphabet(db):
 @pytest.mark.parametrize("text", ["ê", "ô", "ç", "\u00a0", "’", "œ", "😀"])
 def test_characters_outside_gsm_never_reach_the_gateway(text):
     assert is_gsm(to_gsm(text))
+
+
+class HangingGateway(http.server.BaseHTTPRequestHandler):
+    """Accepts the connection and never answers."""
+
+    def do_GET(self):
+        threading.Event().wait(30)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_a_hanging_gateway_is_given_up_on_and_retried_later(db, kannel_backend, monkeypatch):
+    from messaging import backends
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), HangingGateway)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setattr(backends, "SENDSMS_TIMEOUT_SECONDS", 0.5)
+    kannel_backend(f"http://127.0.0.1:{server.server_port}/cgi-bin/sendsms")
+    message = services.queue_message(
+        phone="+250788123456", text="Hi", backend="kannel-backend", identity="0788123456"
+    )
+    services.deliver(message.pk)
+    message.refresh_from_db()
+    assert message.status == Status.RETRYING and "timed out" in message.failure_reason.lower()
+    server.shutdown()

@@ -40,8 +40,8 @@ class KeywordHandler(BaseHandler):
     def run(self) -> None:
         self.sender: Sender = identify_sender(self.msg.fields.get("phone", ""))
         self.today = timezone.localdate()
-        inbound_id = self.msg.fields.get("inbound_id")
-        self.inbound = InboundMessage.objects.filter(pk=inbound_id).first() if inbound_id else None
+        # Stored by messaging's ConversationApp in the filter phase, before any handler runs.
+        self.inbound: InboundMessage | None = self.msg.fields.get("inbound")
         with translation.override(self.sender.language):
             self.respond(self.compose_reply())
 
@@ -61,8 +61,8 @@ class KeywordHandler(BaseHandler):
         except Exception:
             logger.exception("Handling %s failed", self.keywords[0])
             return system_error_reply()
-        if self.inbound:
-            InboundMessage.objects.filter(pk=self.inbound.pk).update(keyword=self.keywords[0], accepted=True)
+        # Recorded as accepted together with its reply (ConversationApp.outgoing), in one UPDATE.
+        self.msg.fields["accepted_keyword"] = self.keywords[0]
         return reply
 
     def reply_to(self, command) -> str:

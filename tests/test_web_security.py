@@ -1,0 +1,216 @@
+"""The web side's defences (SPEC 6): production settings pass ``manage.py check --deploy``, login
+guessing is limited (django-axes: 5 failures for one username from one address lock that pair
+out for an hour), and every form that changes something needs a CSRF token — except the gateway
+endpoint, which machines call and which is protected by its secret instead."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import subprocess
+import sys
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.contrib.auth import authenticate, get_user_model
+from django.test import Client
+from django.urls import reverse
+
+from messaging.models import InboundMessage
+from tests.services import ROOT
+
+USERNAME, PASSWORD = "gasabo-official", "correct horse battery staple"
+LOGIN = "/accounts/login/"
+PRODUCTION_ENVIRONMENT = {
+    "DEBUG": "0",
+    "SECRET_KEY": secrets.token_urlsafe(50),
+    "ALLOWED_HOSTS": "umubyeyi.example.rw",
+}
+# Variables that would weaken production settings if the test run happened to set them.
+UNSET_IN_PRODUCTION = ("SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS", "SMS_GATEWAY_SECRET")
+
+
+def run_with(environment: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    """Run a Python command in a fresh process with these environment variables, as a server
+    would start: the settings module reads the environment once, at import."""
+    env = {key: value for key, value in os.environ.items() if key not in UNSET_IN_PRODUCTION}
+    env.update(environment)
+    return subprocess.run(
+        [sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+# --- production settings -----------------------------------------------------------------------
+
+
+def test_production_settings_pass_check_deploy_with_no_warnings():
+    result = run_with(PRODUCTION_ENVIRONMENT, "manage.py", "check", "--deploy", "--fail-level", "WARNING")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "System check identified no issues (0 silenced)."
+    assert result.stderr == ""
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    result = run_with({**PRODUCTION_ENVIRONMENT, "SECRET_KEY": ""}, "manage.py", "check")
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_production_gateway_refuses_everything_until_its_secret_is_configured():
+    """The development default secret is public (it is in the repository): production must not
+    fall back to it."""
+    script = (
+        "import json, django; django.setup(); from django.conf import settings; "
+        "print(json.dumps(settings.SMS_GATEWAY_SECRET))"
+    )
+    result = run_with({**PRODUCTION_ENVIRONMENT, "DJANGO_SETTINGS_MODULE": "config.settings"}, "-c", script)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == ""
+
+
+# --- login brute force -------------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Each login attempt hashes a password; the production hasher is slow on purpose."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def official(db):
+    return get_user_model().objects.create_user(USERNAME, password=PASSWORD)
+
+
+def log_in(client: Client, password: str, *, address: str = "192.0.2.10", username: str = USERNAME):
+    return client.post(LOGIN, {"username": username, "password": password}, REMOTE_ADDR=address)
+
+
+def fail(client: Client, times: int, **where: str) -> list[int]:
+    """Wrong passwords; returns the status of each answer (200: the form again, 429: locked)."""
+    return [log_in(client, "wrong password", **where).status_code for _ in range(times)]
+
+
+def test_a_right_password_logs_in(client, official):
+    assert log_in(client, PASSWORD).status_code == 302
+    assert client.session.get("_auth_user_id") == str(official.pk)
+
+
+def test_the_fifth_wrong_password_locks_the_username_out(client, official):
+    assert fail(client, 5) == [200, 200, 200, 200, 429]
+
+
+def test_a_locked_out_username_cannot_log_in_even_with_the_right_password(client, official):
+    fail(client, 5)
+    response = log_in(client, PASSWORD)
+    assert response.status_code == 429
+    assert "_auth_user_id" not in client.session
+
+
+def test_four_wrong_passwords_do_not_lock_anyone_out(client, official):
+    fail(client, 4)
+    assert log_in(client, PASSWORD).status_code == 302
+
+
+def test_the_lockout_ends_an_hour_after_the_last_attempt(client, official):
+    with time_machine.travel("2026-11-26 10:00 +0200", tick=False) as clock:
+        fail(client, 5)
+        clock.shift(timedelta(minutes=61))
+        assert log_in(client, PASSWORD).status_code == 302
+
+
+def test_an_attempt_during_the_lockout_starts_the_hour_again(client, official):
+    """So an attacker who keeps guessing stays locked out (django-axes' default)."""
+    with time_machine.travel("2026-11-26 10:00 +0200", tick=False) as clock:
+        fail(client, 5)
+        clock.shift(timedelta(minutes=59))
+        assert log_in(client, PASSWORD).status_code == 429
+        clock.shift(timedelta(minutes=2))
+        assert log_in(client, PASSWORD).status_code == 429
+
+
+def test_the_lockout_is_for_one_username_from_one_address(client, official):
+    get_user_model().objects.create_user("national", password=PASSWORD)
+    fail(client, 5)
+    assert log_in(Client(), PASSWORD, address="198.51.100.20").status_code == 302
+    assert log_in(Client(), PASSWORD, username="national").status_code == 302
+
+
+def test_a_successful_login_clears_the_failure_count(client, official):
+    fail(client, 4)
+    assert log_in(client, PASSWORD).status_code == 302
+    client.logout()
+    fail(client, 4)
+    assert log_in(client, PASSWORD).status_code == 302
+
+
+def test_the_admin_login_is_limited_too(client, official):
+    official.is_staff = True
+    official.save()
+    for _ in range(5):
+        client.post("/admin/login/", {"username": USERNAME, "password": "wrong"}, REMOTE_ADDR="192.0.2.10")
+    response = client.post(
+        "/admin/login/", {"username": USERNAME, "password": PASSWORD}, REMOTE_ADDR="192.0.2.10"
+    )
+    assert response.status_code == 429
+
+
+def test_code_that_authenticates_without_a_request_is_not_refused_by_the_lockout(official):
+    """Management commands and the shell call ``authenticate`` with no request: no address to
+    lock, so only the password decides."""
+    assert authenticate(username=USERNAME, password=PASSWORD) == official
+    assert authenticate(username=USERNAME, password="wrong") is None
+
+
+# --- CSRF ----------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def browser() -> Client:
+    return Client(enforce_csrf_checks=True)
+
+
+def test_the_login_form_carries_a_csrf_token(browser, db):
+    assert b'name="csrfmiddlewaretoken"' in browser.get(LOGIN).content
+
+
+def test_a_login_post_without_a_csrf_token_is_refused(browser, official):
+    response = browser.post(LOGIN, {"username": USERNAME, "password": PASSWORD})
+    assert response.status_code == 403
+    assert "_auth_user_id" not in browser.session
+
+
+def test_a_login_post_with_the_forms_csrf_token_logs_in(browser, official):
+    token = browser.get(LOGIN).context["csrf_token"]
+    response = browser.post(LOGIN, {"username": USERNAME, "password": PASSWORD, "csrfmiddlewaretoken": token})
+    assert response.status_code == 302
+
+
+def test_the_report_request_form_needs_a_csrf_token(browser, official):
+    browser.force_login(official)
+    response = browser.post(reverse("reports:request"), {"district": "102", "month": "2026-01"})
+    assert response.status_code == 403
+
+
+def test_the_sms_tester_form_needs_a_csrf_token(browser, official):
+    official.is_staff = True  # the tester is for staff only
+    official.save()
+    browser.force_login(official)
+    response = browser.post(reverse("httptester", args=[788123456]), {"identity": "788123456", "text": "WHO"})
+    assert response.status_code == 403
+    assert not InboundMessage.objects.exists()
+
+
+def test_the_gateway_takes_posts_without_a_csrf_token_when_the_secret_is_right(browser, db, settings):
+    settings.SMS_GATEWAY_SECRET = "gateway-test-secret"
+    url = reverse("kannel-inbound") + "?secret=gateway-test-secret"
+    assert browser.post(url, {"id": "+250788123456", "text": "WHO"}).status_code == 200
+    assert InboundMessage.objects.count() == 1
+
+
+def test_the_gateway_refuses_posts_without_the_secret(browser, db, settings):
+    settings.SMS_GATEWAY_SECRET = "gateway-test-secret"
+    assert browser.post(reverse("kannel-inbound"), {"id": "+250788123456", "text": "WHO"}).status_code == 403
+    assert not InboundMessage.objects.exists()
