@@ -44,6 +44,9 @@ class ConversationApp(AppBase):
         original = msg.in_response_to
         if original is not None and "inbound_id" in original.fields:
             services.save_reply(
-                original.fields["inbound_id"], msg.text, keyword=original.fields.get("accepted_keyword", "")
+                original.fields["inbound_id"],
+                msg.text,
+                keyword=original.fields.get("accepted_keyword", ""),
+                failed=original.fields.get("failed", False),
             )
         return True

@@ -15,6 +15,9 @@ class InboundMessage(models.Model):
     keyword = models.CharField(max_length=10, blank=True)
     accepted = models.BooleanField(default=False, help_text="Whether the report was recorded.")
     reply = models.TextField(blank=True)
+    failed = models.BooleanField(
+        default=False, help_text="The system could not process it (a resend is processed)."
+    )
     duplicate_of = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="retries"
     )

@@ -50,13 +50,15 @@ def inline_delivery() -> Iterator[None]:
 
 def record_inbound(*, phone: str, backend: str, text: str, gateway_id: str = "") -> InboundMessage:
     """Store an arriving SMS, linking it to the original when it is a gateway retry (same gateway
-    id, or same phone and text within ``DUPLICATE_WINDOW``) that was already answered."""
+    id, or same phone and text within ``DUPLICATE_WINDOW``) that was already answered (and did not
+    fail: a message resent after a system error is processed again)."""
     now = timezone.now()
     same_gateway_id = Q(backend=backend, gateway_id=gateway_id) if gateway_id else Q(pk__in=[])
     original = (
         InboundMessage.objects.filter(duplicate_of=None)
         .filter(same_gateway_id | Q(phone=phone, text=text, received_at__gte=now - settings.DUPLICATE_WINDOW))
         .exclude(reply="")
+        .exclude(failed=True)
         .order_by("-received_at")
         .first()
     )
@@ -78,11 +80,11 @@ def is_rate_limited(inbound: InboundMessage) -> bool:
     return recent > limit
 
 
-def save_reply(inbound_id: int, text: str, *, keyword: str = "") -> None:
+def save_reply(inbound_id: int, text: str, *, keyword: str = "", failed: bool = False) -> None:
     """Remember the (first) reply a message got; ``keyword`` marks it an accepted report of that
-    keyword, in the same UPDATE."""
+    keyword, ``failed`` a message the system could not process, in the same UPDATE."""
     accepted = {"keyword": keyword, "accepted": True} if keyword else {}
-    InboundMessage.objects.filter(pk=inbound_id, reply="").update(reply=text, **accepted)
+    InboundMessage.objects.filter(pk=inbound_id, reply="").update(reply=text, failed=failed, **accepted)
 
 
 # --- outbound ------------------------------------------------------------------------------

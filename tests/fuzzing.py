@@ -586,13 +586,7 @@ class ErrorLog(logging.Handler):
 #: Inputs that hit a bug already reported to the owner of the code, each pinned by a strict xfail
 #: in tests/test_fuzz.py. The fuzz test leaves them out so that it keeps finding new ones; the
 #: benchmark sends them and counts their errors apart. Remove an entry when its bug is fixed.
-KNOWN_BUGS: dict[str, Callable[[str], bool]] = {
-    "text of only '+' signs crashes first_word (maternal/sms/handlers/base.py:23, IndexError)": (
-        lambda text: (
-            bool(text.replace("\x00", "").strip()) and not text.replace("+", " ").replace("\x00", "").split()
-        )
-    ),
-}
+KNOWN_BUGS: dict[str, Callable[[str], bool]] = {}
 
 
 def known_bug(text: str) -> str | None:

@@ -104,10 +104,7 @@ def test_no_business_action_is_left_half_written(run):
 
 
 def test_every_keyword_is_accepted_at_least_once(run):
-    """RED is left out: its handler never marks its message accepted (the bug pinned below); the
-    alerts counted in the next test show that RED got through."""
-    expected = set(GRAMMARS) - {"RED"}
-    assert expected <= run.keywords_accepted, expected - run.keywords_accepted
+    assert set(GRAMMARS) <= run.keywords_accepted, set(GRAMMARS) - run.keywords_accepted
 
 
 def test_the_generated_traffic_builds_and_follows_up_real_records(run):
@@ -115,28 +112,20 @@ def test_the_generated_traffic_builds_and_follows_up_real_records(run):
     assert all(count > 0 for count in run.records.values()), run.records
 
 
-# --- bugs the fuzz found, in code other modules own (remove the mark when fixed) -----------------
+# --- bugs the fuzz found (fixed; kept as regression tests) ----------------------------------------
 
 
-@pytest.mark.xfail(strict=True, raises=IndexError, reason="maternal/sms/handlers/base.py:23 first_word")
 @pytest.mark.parametrize("text", ["+", "++", " + + "])
 def test_a_message_of_plus_signs_only_gets_one_reply(reply, db, today, text):
-    """``first_word`` strips, turns "+" into spaces and indexes the split of what is left: an
-    IndexError escapes the router, the gateway answers 500 and the sender never hears back. Fix:
-    split first, ``words = text.replace("+", " ").split(maxsplit=1)``, and return "" when empty.
-    Remove tests.fuzzing.KNOWN_BUGS' entry with this fix."""
+    """It once made the keyword lookup index an empty list: a server error and no reply."""
     volunteer = ReporterFactory(language="en")
     assert reply(str(volunteer.phone), text)
 
 
-@pytest.mark.xfail(strict=True, reason="maternal/sms/handlers/red_alert.py: RED is never marked accepted")
 def test_a_red_alert_from_a_volunteer_is_recorded_as_an_accepted_red_report(reply, db, today):
-    """``RedAlertHandler.compose_reply`` replaces the base one and never sets the accepted keyword,
-    so a RED is stored with keyword "" and accepted False: the report's "volunteers who reported"
-    (reports/indicators.py, REPORT_KEYWORDS includes RED) misses a volunteer whose only report in a
-    month was an emergency, and the admin cannot filter emergencies by keyword."""
+    """The report's "volunteers who reported" counts a volunteer whose only report was a RED."""
     volunteer = ReporterFactory(language="en")
     StaffFactory(facility=volunteer.facility)
     reply(str(volunteer.phone), "RED 1199870012345678 he")
-    message = InboundMessage.objects.get()
+    message = InboundMessage.objects.get(phone=str(volunteer.phone), text="RED 1199870012345678 he")
     assert (message.keyword, message.accepted) == ("RED", True)

@@ -386,14 +386,6 @@ def test_a_connection_lost_mid_message_leaves_no_half_written_record(how, databa
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("how", ["close", "terminate"])
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: the failed message's reply ('... please send it again later') counts as its answer, so "
-        "the resend within DUPLICATE_WINDOW is taken for a gateway retry (messaging.services."
-        "record_inbound) and answered with the same error, unprocessed"
-    ),
-)
 def test_a_message_resent_after_a_lost_connection_is_processed_normally(how, database_lost_once, today):
     lose_the_connection(how)
     volunteer = ReporterFactory(phone=PHONE, language="en")

@@ -19,8 +19,8 @@ logger = logging.getLogger(__name__)
 
 
 def first_word(text: str) -> str:
-    stripped = text.strip().replace("+", " ")
-    return stripped.split(maxsplit=1)[0].rstrip(".").upper() if stripped else ""
+    words = text.replace("+", " ").split(maxsplit=1)
+    return words[0].rstrip(".").upper() if words else ""
 
 
 class KeywordHandler(BaseHandler):
@@ -60,6 +60,8 @@ class KeywordHandler(BaseHandler):
             return refusal.reply
         except Exception:
             logger.exception("Handling %s failed", self.keywords[0])
+            # Not an answer the volunteer should get again: a resend is processed afresh.
+            self.msg.fields["failed"] = True
             return system_error_reply()
         # Recorded as accepted together with its reply (ConversationApp.outgoing), in one UPDATE.
         self.msg.fields["accepted_keyword"] = self.keywords[0]

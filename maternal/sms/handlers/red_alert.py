@@ -54,7 +54,7 @@ class RedAlertHandler(KeywordHandler):
 
     def raise_alert(self, identifier: str, signs: list[str], location: str) -> Alert | None:
         try:
-            return services.raise_alert(
+            alert = services.raise_alert(
                 sender_phone=self.sender.phone,
                 reporter=self.sender.reporter,
                 mother_identifier=identifier,
@@ -64,7 +64,10 @@ class RedAlertHandler(KeywordHandler):
             )
         except Exception:
             logger.exception("Raising a red alert failed")
+            self.msg.fields["failed"] = True
             return None
+        self.msg.fields["accepted_keyword"] = "RED"
+        return alert
 
     def confirmation(self, alert: Alert) -> str:
         ambulance = ambulance_number(alert)
