@@ -25,6 +25,11 @@ def schedule_sweeps(sender: Celery, **kwargs) -> None:
             "schedule": sweep,
             "options": {"queue": "emergency", "expires": sweep},
         },
+        "sweep-emergency-outbox": {
+            "task": "messaging.tasks.sweep_emergency_outbox",
+            "schedule": sweep,
+            "options": {"queue": "emergency", "expires": sweep},
+        },
         "sweep-outbox": {
             "task": "messaging.tasks.sweep_outbox",
             "schedule": sweep,

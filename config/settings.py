@@ -236,6 +236,7 @@ CELERY_TASK_ROUTES = {
     "messaging.tasks.deliver_emergency": {"queue": "emergency"},
     "reminders.tasks.run_escalation_step": {"queue": "emergency"},
     "reminders.tasks.sweep_escalations": {"queue": "emergency"},
+    "messaging.tasks.sweep_emergency_outbox": {"queue": "emergency"},
     "reminders.tasks.send_due_reminders": {"queue": "reminders"},
 }
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"

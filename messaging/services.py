@@ -238,15 +238,17 @@ def _record_failure(
     )
 
 
-def sweep_outbox(*, now: datetime | None = None) -> dict[str, int]:
+def sweep_outbox(*, now: datetime | None = None, emergency: bool | None = None) -> dict[str, int]:
     """Deliver every message due so far (never handed to a worker, broker away, or waiting for
-    a retry), emergencies first."""
+    a retry), emergencies first; ``emergency`` limits the sweep to emergency (True) or routine
+    (False) messages, so that the emergency queue's sweep never waits behind a routine backlog."""
     now = now or timezone.now()
-    due = (
-        OutgoingMessage.objects.filter(status__in=[Status.QUEUED, Status.RETRYING], next_attempt_at__lte=now)
-        .order_by("-emergency", "pk")
-        .values_list("pk", flat=True)
+    due = OutgoingMessage.objects.filter(
+        status__in=[Status.QUEUED, Status.RETRYING], next_attempt_at__lte=now
     )
+    if emergency is not None:
+        due = due.filter(emergency=emergency)
+    due = due.order_by("-emergency", "pk").values_list("pk", flat=True)
     return {"sent": sum(deliver(pk) for pk in list(due))}
 
 

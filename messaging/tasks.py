@@ -21,5 +21,13 @@ def deliver_emergency(message_id: int) -> bool:
 
 @shared_task(time_limit=600, soft_time_limit=570)
 def sweep_outbox() -> dict[str, int]:
+    """Routine messages whose task was lost (the emergency ones have their own sweep)."""
     with single_run("sweep_outbox", timeout=settings.SWEEP_INTERVAL) as acquired:
-        return services.sweep_outbox() if acquired else {"skipped": 1}
+        return services.sweep_outbox(emergency=False) if acquired else {"skipped": 1}
+
+
+@shared_task(time_limit=120, soft_time_limit=100)
+def sweep_emergency_outbox() -> dict[str, int]:
+    """Emergency messages whose task was lost, on the emergency queue."""
+    with single_run("sweep_emergency_outbox", timeout=settings.SWEEP_INTERVAL) as acquired:
+        return services.sweep_outbox(emergency=True) if acquired else {"skipped": 1}

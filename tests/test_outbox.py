@@ -149,3 +149,15 @@ def test_a_hanging_gateway_is_given_up_on_and_retried_later(db, kannel_backend, 
     message.refresh_from_db()
     assert message.status == Status.RETRYING and "timed out" in message.failure_reason.lower()
     server.shutdown()
+
+
+def test_the_emergency_sweep_sends_emergencies_only(db):
+    routine = services.queue_message(phone="+250788123456", text="Hi", backend="message_tester", identity="x")
+    alert = services.queue_message(
+        phone="+250788123457", text="RED ALERT", backend="message_tester", identity="y", emergency=True
+    )
+    assert tasks.sweep_emergency_outbox() == {"sent": 1}
+    routine.refresh_from_db()
+    alert.refresh_from_db()
+    assert (alert.status, routine.status) == (Status.SENT, Status.QUEUED)
+    assert tasks.sweep_outbox() == {"sent": 1}
