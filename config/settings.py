@@ -97,7 +97,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     # A file, not memory, so that the Celery worker processes of the integration tests share it.
     DATABASES["default"]["TEST"] = {
-        "NAME": os.environ.get("TEST_DATABASE_PATH", str(BASE_DIR / ".run" / "test.sqlite3"))
+        "NAME": os.environ.get("TEST_DATABASE_PATH", str(BASE_DIR / "test.sqlite3"))
     }
 # RapidSMS's own apps were migrated with AutoField; ours set BigAutoField in their AppConfig.
 DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
