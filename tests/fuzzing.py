@@ -47,6 +47,9 @@ class Population:
     unknown: tuple[str, ...]
     facility_codes: tuple[str, ...]
     village_codes: tuple[str, ...]
+    #: The pending volunteers' registration numbers (primary keys: not small on PostgreSQL, whose
+    #: sequences are not reset between tests).
+    registration_numbers: tuple[int, ...] = ()
 
     @property
     def phones(self) -> tuple[str, ...]:
@@ -85,15 +88,17 @@ def build_population(*, volunteers: int, staff: int, pending: int, unknown: int)
             phone=f"+25078800{n:04d}", facility=centre, language=("rw", "en", "fr")[n % 3]
         )
         volunteer_phones.append(str(person.phone))
-    pending_phones = []
+    pending_phones, registration_numbers = [], []
     for n in range(pending):
         person = ReporterFactory(phone=f"+25073800{n:04d}", facility=centres[0], status="pending")
         pending_phones.append(str(person.phone))
+        registration_numbers.append(person.pk)
     unknown_phones = [f"+25079800{n:04d}" for n in range(max(unknown - 2, 0))] + ["12345", "MTN"][:unknown]
     return Population(
         volunteers=tuple(volunteer_phones),
         staff=tuple(staff_phones),
         pending=tuple(pending_phones),
+        registration_numbers=tuple(registration_numbers),
         unknown=tuple(unknown_phones),
         facility_codes=tuple(centre.code for centre in centres) + ("999",),
         village_codes=tuple(tree["village"].code for tree in places) + ("99999999",),
@@ -185,6 +190,7 @@ class SmsFuzzer:
     def __post_init__(self) -> None:
         self.random = random.Random(self.seed)
         self.mother_ids = [self.national_id("7") for _ in range(self.mothers)]
+        self.registration_numbers.extend(self.population.registration_numbers)
 
     # -- pieces -------------------------------------------------------------------------------
 
