@@ -165,12 +165,13 @@ class PeakMemory:
 
 
 def cpu_seconds(processes: list[psutil.Process]) -> float:
-    """CPU time (user + system) used so far by ``processes``; where the time of a run goes."""
+    """CPU time used so far by ``processes`` and by their children that have ended (a database
+    connection closed during the run still counts); where the time of a run goes."""
     total = 0.0
     for process in processes:
         with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):
             times = process.cpu_times()
-            total += times.user + times.system
+            total += times.user + times.system + times.children_user + times.children_system
     return total
 
 
