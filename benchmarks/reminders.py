@@ -172,9 +172,20 @@ def median_time(action, repeat: int = 5, before=None) -> tuple[float, object]:
 def main() -> None:
     arguments = parse_arguments()
     sizes = [int(size) for size in arguments.sizes.split(",")]
+    remove_database()
+    emit_machine()
+    try:
+        measure(arguments, sizes)
+    finally:
+        remove_database()  # 1 GB at a million pregnancies
+
+
+def remove_database() -> None:
     for leftover in (DATABASE, Path(f"{DATABASE}-wal"), Path(f"{DATABASE}-shm")):
         leftover.unlink(missing_ok=True)
-    emit_machine()
+
+
+def measure(arguments: argparse.Namespace, sizes: list[int]) -> None:
     with redis_server(WORK / "redis") as redis:
         configure_django(database_url=f"sqlite:///{DATABASE}", broker_url=redis.url)
         import redis as redis_client
