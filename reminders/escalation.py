@@ -78,6 +78,8 @@ def recipients(alert: Alert, level: int) -> list[Recipient]:
         return [
             Recipient(phone, settings.LANGUAGE_CODE, phone) for phone in settings.FALLBACK_EMERGENCY_CONTACTS
         ]
+    if facility.kind == Facility.Kind.HEALTH_POST and facility.parent_id:
+        facility = facility.parent  # a health post's volunteers are served by its health centre
     on_duty = Staff.objects.filter(on_duty=True)
     if level == 1:
         staff = on_duty.filter(facility=facility, role__in=[Staff.Role.MIDWIFE, Staff.Role.NURSE])

@@ -116,3 +116,13 @@ def test_the_sweep_task_run_twice_runs_a_due_step_once(raise_red, people, django
         first = tasks.sweep_escalations()
         second = tasks.sweep_escalations()
     assert first["staff_alerted"] == 2 and second["staff_alerted"] == 0
+
+
+def test_a_health_post_volunteers_alert_goes_to_the_midwives_of_its_health_centre(people, sms):
+    centre = people["midwife"].facility
+    post = FacilityFactory(code="6201", kind="health_post", location=centre.location, parent=centre)
+    volunteer = ReporterFactory(facility=post)
+    pregnancy = PregnancyFactory(reporter=volunteer)
+    with time_machine.travel(RAISED, tick=False):
+        sent = dict(sms(str(volunteer.phone), f"RED {pregnancy.mother.identifier} he"))
+    assert phone(people["midwife"]) in sent and phone(people["in_charge"]) not in sent
