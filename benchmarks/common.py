@@ -78,13 +78,18 @@ def child_environment(**extra: str) -> dict[str, str]:
 
 @contextlib.contextmanager
 def postgres(directory: Path) -> Iterator[str]:
-    """A private PostgreSQL server (``scripts/postgres``, needs root and Debian's postgresql);
-    yields its DATABASE_URL. Its server process id is in ``postgres_pid(directory)``."""
+    """A private PostgreSQL server (``scripts/postgres``, needs root and Debian's postgresql) with
+    PostgreSQL's durable defaults (fsync, synchronous commit), as in production; yields its
+    DATABASE_URL. Its server process id is in ``postgres_pid(directory)``."""
     if not list(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl")):
         sys.exit("PostgreSQL is not installed: apt-get install postgresql (the server is started privately)")
     shutil.rmtree(directory, ignore_errors=True)
     url = subprocess.run(
-        [ROOT / "scripts" / "postgres", str(directory)], check=True, capture_output=True, text=True
+        [ROOT / "scripts" / "postgres", str(directory)],
+        check=True,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "POSTGRES_DURABLE": "1"},
     ).stdout.strip()
     try:
         yield url

@@ -1,10 +1,13 @@
 """The RapidSMS router as deployed: the blocking router, except that what it would hand to a
-backend is written to the outbox and delivered by a worker (with retries)."""
+backend is written to the outbox and delivered by a worker (with retries), and that a message
+leaves in one transaction: its log row, its outbox row and (for a reply) the note of it on the
+message it answers commit together or not at all."""
 
 from __future__ import annotations
 
 import functools
 
+from django.db import transaction
 from rapidsms.router import get_router
 from rapidsms.router.blocking import BlockingRouter
 
@@ -19,6 +22,10 @@ class OutboxRouter(BlockingRouter):
         if self.process_incoming_phases(msg):
             for response in msg.responses:
                 self.send_outgoing(self.new_outgoing_message(**response))
+
+    def process_outgoing(self, msg) -> None:
+        with transaction.atomic():
+            super().process_outgoing(msg)
 
     def backend_preparation(self, msg) -> None:
         from messaging.models import InboundMessage, OutgoingMessage
