@@ -5,12 +5,24 @@ import os
 
 from celery import Celery
 from celery.schedules import crontab
+from celery.signals import task_postrun, task_prerun
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 app = Celery("umubyeyi")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@task_prerun.connect
+@task_postrun.connect
+def close_old_database_connections(**kwargs) -> None:
+    """What Django does around each request, around each task: a connection that failed or
+    outlived CONN_MAX_AGE is closed (the next query opens a new one). With CELERY_DB_REUSE_MAX set,
+    Celery no longer closes every connection itself."""
+    from django.db import close_old_connections
+
+    close_old_connections()
 
 
 @app.on_after_configure.connect

@@ -134,7 +134,7 @@ def port_open(port: int) -> bool:
 class WebApp(ChildProcess):
     """The Django app under gunicorn, started the way deploy/systemd/umubyeyi-web.service does."""
 
-    def __init__(self, directory: Path, *, port: int, env: dict[str, str]):
+    def __init__(self, directory: Path, *, port: int, env: dict[str, str], workers: int = 2):
         self.port = port
         super().__init__(
             "gunicorn",
@@ -146,7 +146,7 @@ class WebApp(ChildProcess):
                 "--bind",
                 f"127.0.0.1:{port}",
                 "--workers",
-                "2",
+                str(workers),
                 "--timeout",
                 "30",
                 "--access-logfile",

@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pytest
 import redis
+from django.db import connection
 from django.utils import timezone
 from rapidsms.backends.database.models import BackendMessage
 
@@ -245,3 +246,29 @@ def test_an_emergency_is_not_delayed_by_a_backlog_of_routine_messages(celery, la
     wait_until(lambda: sent_to(ladder_people["midwife"].phone) == 1, timeout=15)
     backlog_left = redis.Redis.from_url(redis_server.url).llen("default")
     assert backlog_left > 0, "the routine backlog was gone before the alert: nothing was tested"
+
+
+def cut_other_database_connections() -> int:
+    """Have PostgreSQL end every other session on the test database, as a restart or failover
+    would; returns how many it ended."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        return cursor.fetchone()[0]
+
+
+def test_a_worker_whose_database_connection_was_cut_delivers_the_next_emergency_at_once(
+    celery, ladder_people
+):
+    if connection.vendor != "postgresql":
+        pytest.skip("pg_terminate_backend is PostgreSQL's; SQLite has no connection to cut")
+    celery("worker", "-c", "1")  # no beat: only the worker's task can deliver
+    midwife, in_charge = ladder_people["midwife"].phone, ladder_people["in_charge"].phone
+    queue_message(phone=str(midwife), text="first", emergency=True)
+    wait_until(lambda: sent_to(midwife) == 1, timeout=15)
+    assert cut_other_database_connections() >= 1, "the worker held no connection: nothing was tested"
+    queue_message(phone=str(in_charge), text="second", emergency=True)
+    wait_until(lambda: sent_to(in_charge) == 1, timeout=10)
+    assert OutgoingMessage.objects.get(phone=str(in_charge)).attempts == 1

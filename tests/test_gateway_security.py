@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 
 import pytest
+import requests
 import time_machine
 from django.db import connection
 from django.db.models.signals import post_save
@@ -28,6 +29,8 @@ from messaging.services import simulate
 from reminders.models import Reminder
 from tests.conftest import KIGALI
 from tests.factories import ReporterFactory, StaffFactory
+from tests.kannel import WebApp
+from tests.services import free_port, test_database_url
 
 SECRET = "gateway-test-secret"
 PHONE = "+250788123456"
@@ -411,3 +414,42 @@ def test_a_message_resent_after_the_duplicate_window_following_a_lost_connection
     assert replies_to(PHONE, resent)[0].startswith("Pregnancy of 1199870012345678 registered")
     assert Pregnancy.objects.get().reminders.exists()
     assert AuditEntry.objects.filter(action="pregnancy_registered").count() == 1
+
+
+@pytest.mark.integration
+@pytest.mark.django_db(transaction=True)
+def test_a_report_arriving_right_after_a_database_restart_is_processed(tmp_path, redis_server):
+    """The web process checks a kept connection before reusing it: the first request after the
+    database dropped it is answered, not lost to a server error."""
+    if connection.vendor != "postgresql":
+        pytest.skip("pg_terminate_backend is PostgreSQL's; SQLite has no connection to cut")
+    ReporterFactory(phone=PHONE, language="en")
+    environment = {
+        "DATABASE_URL": test_database_url(),
+        "CELERY_BROKER_URL": redis_server.url,
+        "SMS_GATEWAY_SECRET": SECRET,
+        "DEBUG": "0",
+        "SECRET_KEY": "test-only-not-secret",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_SSL_REDIRECT": "0",
+    }
+    web = WebApp(tmp_path, port=free_port(), env=environment, workers=1)
+    web.start()
+    try:
+
+        def send(text: str) -> int:
+            query = {"secret": SECRET, "id": PHONE, "text": text}
+            return requests.get(f"{web.url}/gateway/kannel/", params=query, timeout=10).status_code
+
+        assert send("WHO") == 200
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+            assert cursor.fetchone()[0] >= 1, "the web process held no connection: nothing was tested"
+        assert send(PRE) == 200
+    finally:
+        web.stop()
+    report = InboundMessage.objects.get(text=PRE)
+    assert report.accepted and report.reply.startswith("Pregnancy of 1199870012345678 registered")
