@@ -94,7 +94,7 @@ class RedisServer:
         redis.Redis.from_url(self.url).flushall()
 
 
-def test_database_url() -> str:
+def shared_database_url() -> str:
     """The URL of the database the tests run on, for processes started by the tests."""
     from django.db import connection
 
@@ -115,7 +115,7 @@ class CeleryProcess:
         self.env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "config.settings",
-            "DATABASE_URL": test_database_url(),
+            "DATABASE_URL": shared_database_url(),
             "CELERY_BROKER_URL": broker_url,
             **extra_env,
         }

@@ -30,7 +30,7 @@ from reminders.models import Reminder
 from tests.conftest import KIGALI
 from tests.factories import ReporterFactory, StaffFactory
 from tests.kannel import WebApp
-from tests.services import free_port, test_database_url
+from tests.services import free_port, shared_database_url
 
 SECRET = "gateway-test-secret"
 PHONE = "+250788123456"
@@ -425,7 +425,7 @@ def test_a_report_arriving_right_after_a_database_restart_is_processed(tmp_path,
         pytest.skip("pg_terminate_backend is PostgreSQL's; SQLite has no connection to cut")
     ReporterFactory(phone=PHONE, language="en")
     environment = {
-        "DATABASE_URL": test_database_url(),
+        "DATABASE_URL": shared_database_url(),
         "CELERY_BROKER_URL": redis_server.url,
         "SMS_GATEWAY_SECRET": SECRET,
         "DEBUG": "0",

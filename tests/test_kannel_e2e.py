@@ -25,7 +25,7 @@ from messaging.models import InboundMessage, OutgoingMessage
 from tests.factories import FacilityFactory, ReporterFactory, StaffFactory
 from tests.kannel import FakeSmsc, Kannel, WebApp, missing_kannel_programs, running
 from tests.services import CeleryProcess, RedisServer, free_port, wait_until
-from tests.services import test_database_url as database_url_of_the_tests
+from tests.services import shared_database_url as database_url_of_the_tests
 
 VOLUNTEER_PHONE = "+250788100001"
 # Long enough that the alert to the midwife, which names her, takes two concatenated SMS.
