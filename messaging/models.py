@@ -7,7 +7,8 @@ from django.db import models
 class InboundMessage(models.Model):
     """One SMS as it arrived from a gateway, with the one reply it got."""
 
-    phone = models.CharField(max_length=32, db_index=True, help_text="E.164 when the number is valid.")
+    # Indexed by (phone, received_at) below, which also serves lookups by phone alone.
+    phone = models.CharField(max_length=32, help_text="E.164 when the number is valid.")
     backend = models.CharField(max_length=32)
     text = models.TextField()
     gateway_id = models.CharField(max_length=64, blank=True)
@@ -48,7 +49,7 @@ class OutgoingMessage(models.Model):
         REMINDER = "reminder"
         NOTICE = "notice"
 
-    phone = models.CharField(max_length=32, db_index=True)
+    phone = models.CharField(max_length=32)  # indexed by (phone, created_at) below
     backend = models.CharField(max_length=32)
     identity = models.CharField(max_length=100, help_text="The address the backend sends to.")
     text = models.TextField()
