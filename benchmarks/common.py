@@ -210,3 +210,50 @@ def timed(action: Callable[[], object]) -> float:
     started = time.perf_counter()
     action()
     return time.perf_counter() - started
+
+
+def create_volunteers(count: int, places: list[tuple], *, batch_size: int = 5000) -> list:
+    """``count`` active volunteers spread over ``places`` ((village, health centre) pairs), in the
+    three languages, each with the Kannel connection they write from (``bulk_create``)."""
+    from rapidsms.models import Backend, Connection
+
+    from maternal.models import Reporter
+
+    reporters = Reporter.objects.bulk_create(
+        (
+            Reporter(
+                phone=f"+25078{n:07d}",
+                name=f"Volunteer {n}",
+                national_id=f"1198570{n:09d}",
+                village=places[n % len(places)][0],
+                facility=places[n % len(places)][1],
+                language=("rw", "en", "fr")[n % 3],
+                status=Reporter.Status.ACTIVE,
+            )
+            for n in range(count)
+        ),
+        batch_size=batch_size,
+    )
+    kannel, _created = Backend.objects.get_or_create(name="kannel-backend")
+    Connection.objects.bulk_create(
+        (Connection(backend=kannel, identity=str(r.phone)) for r in reporters), batch_size=batch_size
+    )
+    return reporters
+
+
+def unsaved_pregnancy(mother, volunteer, *, last_menstrual_period, registered_on):
+    """An active pregnancy (G2 P1) of ``mother``, registered by ``volunteer`` in her village and
+    health centre, not yet saved (for ``bulk_create``)."""
+    from maternal.models import Pregnancy, expected_delivery_date
+
+    return Pregnancy(
+        mother=mother,
+        reporter=volunteer,
+        facility_id=volunteer.facility_id,
+        village_id=volunteer.village_id,
+        last_menstrual_period=last_menstrual_period,
+        expected_delivery_date=expected_delivery_date(last_menstrual_period),
+        gravidity=2,
+        parity=1,
+        registered_on=registered_on,
+    )

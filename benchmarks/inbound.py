@@ -55,6 +55,7 @@ from benchmarks.common import (  # noqa: E402
     children_of,
     configure_django,
     cpu_seconds,
+    create_volunteers,
     emit,
     emit_machine,
     free_port,
@@ -62,6 +63,7 @@ from benchmarks.common import (  # noqa: E402
     postgres_pid,
     progress,
     redis_server,
+    unsaved_pregnancy,
     wait_until,
     with_children,
 )
@@ -146,33 +148,6 @@ def build_places():
     return villages
 
 
-def build_volunteers(count: int, villages) -> list:
-    from rapidsms.models import Backend, Connection
-
-    from maternal.models import Reporter
-
-    reporters = Reporter.objects.bulk_create(
-        (
-            Reporter(
-                phone=f"+25078{n:07d}",
-                name=f"Volunteer {n}",
-                national_id=f"1198570{n:09d}",
-                village=villages[n % len(villages)][0],
-                facility=villages[n % len(villages)][1],
-                language=("rw", "en", "fr")[n % 3],
-                status=Reporter.Status.ACTIVE,
-            )
-            for n in range(count)
-        ),
-        batch_size=BATCH,
-    )
-    kannel, _created = Backend.objects.get_or_create(name="kannel-backend")
-    Connection.objects.bulk_create(
-        (Connection(backend=kannel, identity=str(r.phone)) for r in reporters), batch_size=BATCH
-    )
-    return reporters
-
-
 def mother_id(serial: int) -> str:
     """A valid 16-digit national ID of a woman born 1980-2004."""
     return f"1{1980 + serial % 25}7{serial:010d}"
@@ -181,7 +156,7 @@ def mother_id(serial: int) -> str:
 def build_registered_mothers(reporters: list, count: int, today: date, first_serial: int) -> list[tuple]:
     """``count`` mothers with an active pregnancy (16-17 weeks, reminders planned), each to get
     one ANC report from her own volunteer. Returns (reporter, identifier) pairs."""
-    from maternal.models import Mother, Pregnancy, expected_delivery_date
+    from maternal.models import Mother, Pregnancy
     from reminders.services import plan_pregnancies
 
     owners = [reporters[n % len(reporters)] for n in range(count)]
@@ -197,23 +172,18 @@ def build_registered_mothers(reporters: list, count: int, today: date, first_ser
         ),
         batch_size=BATCH,
     )
-    pregnancies = []
-    for n, (mother, owner) in enumerate(zip(mothers, owners, strict=True)):
-        lmp = today - timedelta(weeks=16, days=n % 7)
-        pregnancies.append(
-            Pregnancy(
-                mother=mother,
-                reporter=owner,
-                facility_id=owner.facility_id,
-                village_id=owner.village_id,
-                last_menstrual_period=lmp,
-                expected_delivery_date=expected_delivery_date(lmp),
-                gravidity=2,
-                parity=1,
+    pregnancies = Pregnancy.objects.bulk_create(
+        (
+            unsaved_pregnancy(
+                mother,
+                owner,
+                last_menstrual_period=today - timedelta(weeks=16, days=n % 7),
                 registered_on=today - timedelta(weeks=4),
             )
-        )
-    pregnancies = Pregnancy.objects.bulk_create(pregnancies, batch_size=BATCH)
+            for n, (mother, owner) in enumerate(zip(mothers, owners, strict=True))
+        ),
+        batch_size=BATCH,
+    )
     plan_pregnancies(pregnancies, today=today - timedelta(weeks=4))
     return [(owner, mother.identifier) for owner, mother in zip(owners, mothers, strict=True)]
 
@@ -403,7 +373,7 @@ def build(arguments) -> dict[str, list[str]]:
     call_command("migrate", verbosity=0)
     progress("building volunteers, mothers and history")
     today = timezone.localdate()
-    reporters = build_volunteers(arguments.volunteers, build_places())
+    reporters = create_volunteers(arguments.volunteers, build_places(), batch_size=BATCH)
     build_history(reporters, arguments.history)
     serials = {"registered": 0, "new": 5_000_000}
     runs = {

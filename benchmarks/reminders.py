@@ -30,7 +30,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.common import configure_django, emit, emit_machine, progress, redis_server  # noqa: E402
+from benchmarks.common import (  # noqa: E402
+    configure_django,
+    create_volunteers,
+    emit,
+    emit_machine,
+    progress,
+    redis_server,
+    unsaved_pregnancy,
+)
 
 DATABASE = Path("/tmp/umubyeyi-benchmark-reminders.sqlite3")
 WORK = Path("/tmp/umubyeyi-benchmark-reminders")
@@ -48,12 +56,10 @@ def parse_arguments() -> argparse.Namespace:
 
 def build_volunteers(count: int) -> list:
     """Volunteers in one district, each with the gateway connection they report from."""
-    from rapidsms.models import Backend, Connection
-
-    from maternal.models import Facility, Location, Reporter
+    from maternal.models import Facility, Location
 
     district = Location.objects.create(code="91", name="District", level=Location.Level.DISTRICT)
-    villages, facilities = [], []
+    places = []
     for s in range(SECTORS):
         sector = Location.objects.create(
             code=f"91{s:02d}", name=f"Sector {s}", level="sector", parent=district, district=district
@@ -72,27 +78,8 @@ def build_volunteers(count: int) -> list:
         centre = Facility.objects.create(
             code=sector.code, name=f"HC {sector.code}", kind="health_centre", location=sector_villages[0]
         )
-        villages += sector_villages
-        facilities += [centre] * len(sector_villages)
-    reporters = Reporter.objects.bulk_create(
-        (
-            Reporter(
-                phone=f"+25078{n:07d}",
-                name=f"Volunteer {n}",
-                village=villages[n % len(villages)],
-                facility=facilities[n % len(villages)],
-                language=("rw", "en", "fr")[n % 3],
-                status=Reporter.Status.ACTIVE,
-            )
-            for n in range(count)
-        ),
-        batch_size=BATCH,
-    )
-    backend, _created = Backend.objects.get_or_create(name="kannel-backend")
-    Connection.objects.bulk_create(
-        (Connection(backend=backend, identity=str(r.phone)) for r in reporters), batch_size=BATCH
-    )
-    return reporters
+        places += [(village, centre) for village in sector_villages]
+    return create_volunteers(count, places, batch_size=BATCH)
 
 
 def add_pregnancies(reporters: list, start: int, stop: int, *, today: date, due: int) -> float:
@@ -100,7 +87,7 @@ def add_pregnancies(reporters: list, start: int, stop: int, *, today: date, due:
     first ``due`` of all have their first contact due today (LMP exactly 12 weeks ago), every
     other one is 8 to 41 weeks pregnant plus 1-6 days, so that none of its contacts (always a
     whole number of weeks after the LMP) falls today. Returns the planning time."""
-    from maternal.models import Mother, Pregnancy, expected_delivery_date
+    from maternal.models import Mother, Pregnancy
     from reminders.services import plan_pregnancies
 
     planning = 0.0
@@ -119,26 +106,19 @@ def add_pregnancies(reporters: list, start: int, stop: int, *, today: date, due:
             )
             for n, owner in zip(numbers, owners, strict=True)
         )
-        pregnancies = []
-        for n, mother, owner in zip(numbers, mothers, owners, strict=True):
-            if n < due:
-                lmp = today - timedelta(weeks=12)
-            else:
-                lmp = today - timedelta(weeks=8 + n % 34, days=1 + n % 6)
-            pregnancies.append(
-                Pregnancy(
-                    mother=mother,
-                    reporter=owner,
-                    facility_id=owner.facility_id,
-                    village_id=owner.village_id,
-                    last_menstrual_period=lmp,
-                    expected_delivery_date=expected_delivery_date(lmp),
-                    gravidity=2,
-                    parity=1,
-                    registered_on=today,
-                )
+        pregnancies = Pregnancy.objects.bulk_create(
+            unsaved_pregnancy(
+                mother,
+                owner,
+                last_menstrual_period=(
+                    today - timedelta(weeks=12)
+                    if n < due
+                    else today - timedelta(weeks=8 + n % 34, days=1 + n % 6)
+                ),
+                registered_on=today,
             )
-        pregnancies = Pregnancy.objects.bulk_create(pregnancies)
+            for n, mother, owner in zip(numbers, mothers, owners, strict=True)
+        )
         started = time.perf_counter()
         plan_pregnancies(pregnancies, today=today)
         planning += time.perf_counter() - started
