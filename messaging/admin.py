@@ -1,4 +1,6 @@
 from django.contrib import admin
+from rapidsms.backends.kannel.admin import DeliveryReportAdmin as RapidSMSDeliveryReportAdmin
+from rapidsms.backends.kannel.models import DeliveryReport
 
 from messaging.models import InboundMessage, OutgoingMessage
 
@@ -17,3 +19,13 @@ class OutgoingMessageAdmin(admin.ModelAdmin):
     list_filter = ("status", "kind", "emergency", "backend")
     search_fields = ("phone", "text")
     raw_id_fields = ("in_reply_to",)
+
+
+# RapidSMS 2.2's own admin for Kannel's delivery reports searches a field the model does not have
+# ("text"): every search on that page was a server error.
+admin.site.unregister(DeliveryReport)
+
+
+@admin.register(DeliveryReport)
+class DeliveryReportAdmin(RapidSMSDeliveryReportAdmin):
+    search_fields = ("identity", "sms_id", "smsc", "status_text")
