@@ -110,6 +110,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_boo
     # then plans the few statements every SMS runs once per connection, not once per message
     # (28 % less database CPU per report, docs/benchmarks.md). Set DATABASE_PREPARED_STATEMENTS=0
     # behind a pooler that cannot keep prepared statements (PgBouncer before 1.21 in transaction mode).
+    # With parameters bound on the server a statement takes at most 65,535 of them: never build an
+    # IN list from data that grows with the country (run_due and work_for_today show the ways round).
     DATABASES["default"]["OPTIONS"] = {"server_side_binding": True, "prepare_threshold": 2}
 # RapidSMS's own apps were migrated with AutoField; ours set BigAutoField in their AppConfig.
 DEFAULT_AUTO_FIELD = "django.db.models.AutoField"

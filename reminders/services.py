@@ -139,11 +139,10 @@ def work_for_today(today: date) -> dict[int, list[int]]:
     for query in (_due(today), _newly_missed(today)):
         for reporter_id, reminder_id in query.values_list("pregnancy__reporter_id", "pk"):
             work[reporter_id].append(reminder_id)
-    already = Digest.objects.filter(day=today, reporter_id__in=list(work)).values_list(
-        "reporter_id", flat=True
-    )
-    for reporter_id in list(already):
-        del work[reporter_id]
+    # Today's digests, not "digests of these volunteers": a list of every volunteer with work would
+    # exceed a statement's 65,535 parameters in a country (prepared statements, config/settings.py).
+    for reporter_id in Digest.objects.filter(day=today).values_list("reporter_id", flat=True):
+        work.pop(reporter_id, None)
     return dict(work)
 
 

@@ -2,6 +2,7 @@
 backoff, and only a permanent gateway refusal ends a message as failed."""
 
 import http.server
+import io
 import threading
 from datetime import timedelta
 
@@ -161,3 +162,28 @@ def test_the_emergency_sweep_sends_emergencies_only(db):
     alert.refresh_from_db()
     assert (alert.status, routine.status) == (Status.SENT, Status.QUEUED)
     assert tasks.sweep_outbox() == {"sent": 1}
+
+
+@pytest.mark.django_db
+def test_run_due_after_a_long_outage_sends_what_is_due_beside_a_huge_backlog_waiting_to_retry():
+    """70,000 messages waiting for a later retry, more than the 65,535 parameters of one
+    PostgreSQL statement with prepared statements: run_due still prints what it sent, and only
+    that."""
+    from django.core.management import call_command
+
+    later = timezone.now() + timedelta(hours=1)
+    OutgoingMessage.objects.bulk_create(
+        OutgoingMessage(
+            phone="+250788000001",
+            backend="message_tester",
+            identity="+250788000001",
+            text=f"backlog {n}",
+            status=OutgoingMessage.Status.RETRYING,
+            next_attempt_at=later,
+        )
+        for n in range(70_000)
+    )
+    services.queue_message(phone="+250788000002", text="due now", backend="message_tester", identity="x")
+    output = io.StringIO()
+    call_command("run_due", stdout=output, stderr=io.StringIO())
+    assert output.getvalue() == "-> +250788000002: due now\n"

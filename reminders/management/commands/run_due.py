@@ -5,13 +5,14 @@ What operators use to catch up after an outage; it needs no worker."""
 from datetime import datetime
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db.models import Q
 from django.utils import timezone
 
 from messaging.models import OutgoingMessage
 from messaging.services import inline_delivery, sweep_outbox
 from reminders.escalation import sweep_escalations
 from reminders.services import send_due_reminders
+
+PARAMETERS_PER_QUERY = 10_000
 
 
 class Command(BaseCommand):
@@ -36,12 +37,12 @@ class Command(BaseCommand):
             escalations = sweep_escalations(now=moment)
             reminders = send_due_reminders(now=moment)
             outbox = sweep_outbox()
-        sent = (
-            OutgoingMessage.objects.filter(status=OutgoingMessage.Status.SENT)
-            .filter(Q(pk__gt=last_id) | Q(pk__in=pending_before))
-            .order_by("pk")
-        )
-        for message in sent:
+        sent_now = OutgoingMessage.objects.filter(status=OutgoingMessage.Status.SENT)
+        sent = list(sent_now.filter(pk__gt=last_id))
+        # In slices: after a long outage the backlog can outgrow a statement's 65,535 parameters.
+        for start in range(0, len(pending_before), PARAMETERS_PER_QUERY):
+            sent += sent_now.filter(pk__in=pending_before[start : start + PARAMETERS_PER_QUERY])
+        for message in sorted(sent, key=lambda message: message.pk):
             self.stdout.write(f"-> {message.phone}: {message.text}")
         self.stderr.write(
             f"escalation steps {escalations['steps']}, digests {reminders['digests']} "
