@@ -1,6 +1,6 @@
 """Messages per second through the whole inbound path, beside a trivial view on the same stack.
 
-    python benchmarks/inbound.py [--duration 15] [--workers 4] [--connections 16]
+    python benchmarks/inbound.py [--duration 15] [--workers 2] [--threads 4] [--connections 16]
 
 Needs root, Debian's ``postgresql`` and ``wrk`` (``apt-get install postgresql wrk``) and the
 project's virtualenv; uses loopback only and cleans up after itself (files under /tmp).
@@ -9,7 +9,8 @@ It starts a private PostgreSQL (``scripts/postgres``) and Redis, migrates, and f
 with ``bulk_create``: a few thousand active volunteers with their gateway connections, the
 registered mothers that the ANC reports are about (with planned reminders), and a history of
 earlier inbound and outgoing SMS so that the lookups run on tables of a realistic size. Then it
-starts gunicorn (sync workers) with ``benchmarks.settings`` (the project's settings plus a trivial
+starts gunicorn as ``deploy/`` runs it (2 worker processes of 4 threads each) with
+``benchmarks.settings`` (the project's settings plus a trivial
 view) and drives it with ``wrk`` on loopback:
 
 1. ``trivial``: ``GET /benchmark/trivial/`` (Django, middleware, no database): the ceiling.
@@ -77,7 +78,10 @@ DISTRICTS, SECTORS, CELLS, VILLAGES = 2, 8, 4, 5
 def parse_arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--duration", type=int, default=15, help="seconds per measured run (15)")
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers (4)")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes (2)")
+    parser.add_argument(
+        "--threads", type=int, default=4, help="threads per gunicorn worker (4; 1 for sync workers)"
+    )
     parser.add_argument("--connections", type=int, default=16, help="wrk connections (16)")
     parser.add_argument("--volunteers", type=int, default=3000, help="active volunteers (3000)")
     parser.add_argument("--history", type=int, default=200_000, help="earlier SMS in and out (200000)")
@@ -377,7 +381,7 @@ def build(arguments) -> dict[str, list[str]]:
     build_history(reporters, arguments.history)
     serials = {"registered": 0, "new": 5_000_000}
     runs = {
-        "warmup": prepare_requests(reporters, 50 * arguments.workers, today, serials),
+        "warmup": prepare_requests(reporters, 50 * arguments.workers * arguments.threads, today, serials),
         "inbound": prepare_requests(reporters, arguments.messages, today, serials),
     }
     if not arguments.no_worker:
@@ -414,11 +418,12 @@ def main() -> None:
         port = free_port()
         base_url = f"http://127.0.0.1:{port}"
         gunicorn = [sys.executable, "-m", "gunicorn", "config.wsgi:application", f"--bind=127.0.0.1:{port}"]
-        gunicorn += [f"--workers={arguments.workers}", "--worker-class=sync", "--backlog=2048"]
+        gunicorn += [f"--workers={arguments.workers}", f"--threads={arguments.threads}", "--backlog=2048"]
         env = child_environment()
         with child(gunicorn, env=env, log=WORK / "gunicorn.log") as web:
             wait_until(lambda: _responds(f"{base_url}/benchmark/trivial/"), timeout=30)
             emit("gunicorn_workers", arguments.workers)
+            emit("gunicorn_threads", arguments.threads)
             emit("wrk_connections", arguments.connections)
             emit("duration_s", arguments.duration)
             stack = Stack(

@@ -134,7 +134,9 @@ def port_open(port: int) -> bool:
 class WebApp(ChildProcess):
     """The Django app under gunicorn, started the way deploy/systemd/umubyeyi-web.service does."""
 
-    def __init__(self, directory: Path, *, port: int, env: dict[str, str], workers: int = 2):
+    def __init__(
+        self, directory: Path, *, port: int, env: dict[str, str], workers: int = 2, threads: int = 4
+    ):
         self.port = port
         super().__init__(
             "gunicorn",
@@ -147,6 +149,8 @@ class WebApp(ChildProcess):
                 f"127.0.0.1:{port}",
                 "--workers",
                 str(workers),
+                "--threads",
+                str(threads),
                 "--timeout",
                 "30",
                 "--access-logfile",

@@ -433,7 +433,8 @@ def test_a_report_arriving_right_after_a_database_restart_is_processed(tmp_path,
         "ALLOWED_HOSTS": "127.0.0.1",
         "SECURE_SSL_REDIRECT": "0",
     }
-    web = WebApp(tmp_path, port=free_port(), env=environment, workers=1)
+    # One process, one thread: the second request uses the connection that was cut.
+    web = WebApp(tmp_path, port=free_port(), env=environment, workers=1, threads=1)
     web.start()
     try:
 
