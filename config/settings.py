@@ -256,7 +256,7 @@ CELERY_TASK_ROUTES = {
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Celery's Django fix-up opens a new database connection for every task unless this is set; with
 # it, a worker keeps its connection as a web process does (config/celery.py closes it when broken
-# or older than CONN_MAX_AGE): a third fewer CPU per delivered SMS (docs/benchmarks.md).
+# or older than CONN_MAX_AGE): less than half the CPU per delivered SMS (docs/benchmarks.md).
 CELERY_DB_REUSE_MAX = 1000
 
 LOGGING = {
