@@ -43,6 +43,7 @@ from benchmarks.common import (  # noqa: E402
     postgres,
     progress,
     redis_server,
+    unsaved_pregnancy,
     wait_until,
     with_children,
 )
@@ -65,7 +66,7 @@ def build(count: int) -> list[tuple[str, str]]:
     registered mother. Returns (volunteer phone, mother ID) pairs."""
     from django.utils import timezone
 
-    from maternal.models import Facility, Location, Mother, Pregnancy, Reporter, Staff, expected_delivery_date
+    from maternal.models import Facility, Location, Mother, Pregnancy, Reporter, Staff
 
     district = Location.objects.create(code="91", name="District", level=Location.Level.DISTRICT)
     district.district = district
@@ -119,17 +120,7 @@ def build(count: int) -> list[tuple[str, str]]:
     today = timezone.localdate()
     lmp = today.replace(day=1).replace(year=today.year - 1) if today.month == 1 else today.replace(day=1)
     Pregnancy.objects.bulk_create(
-        Pregnancy(
-            mother=m,
-            reporter=r,
-            facility=r.facility,
-            village=r.village,
-            last_menstrual_period=lmp,
-            expected_delivery_date=expected_delivery_date(lmp),
-            gravidity=1,
-            parity=0,
-            registered_on=today,
-        )
+        unsaved_pregnancy(m, r, last_menstrual_period=lmp, registered_on=today)
         for m, r in zip(mothers, reporters, strict=True)
     )
     return [(str(r.phone), m.identifier) for r, m in zip(reporters, mothers, strict=True)]

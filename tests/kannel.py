@@ -29,7 +29,7 @@ from urllib.parse import unquote_to_bytes
 
 import requests
 
-from tests.services import ROOT, free_port, wait_until
+from tests.services import ROOT, free_port, shared_database_url, wait_until
 
 CONFIG_TEMPLATE = ROOT / "deploy" / "kannel" / "test-kannel.conf.template"
 # fakesmsc is a test tool: kannel-extras installs it outside PATH.
@@ -129,6 +129,21 @@ def port_open(port: int) -> bool:
     except OSError:
         return False
     return True
+
+
+def deployed_environment(*, broker_url: str, gateway_secret: str, **extra: str) -> dict[str, str]:
+    """The variables the app runs with in production (docs/deployment.md), on loopback: the tests'
+    database and Redis, DEBUG off, plain HTTP (Kannel calls the app over loopback)."""
+    return {
+        "DATABASE_URL": shared_database_url(),
+        "CELERY_BROKER_URL": broker_url,
+        "DEBUG": "0",
+        "SECRET_KEY": secrets.token_urlsafe(32),
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_SSL_REDIRECT": "0",
+        "SMS_GATEWAY_SECRET": gateway_secret,
+        **extra,
+    }
 
 
 class WebApp(ChildProcess):

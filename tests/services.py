@@ -106,6 +106,19 @@ def shared_database_url() -> str:
     )
 
 
+def cut_other_database_connections() -> int:
+    """Have PostgreSQL end every other session on the test database, as a restart or failover
+    would; returns how many it ended."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        return cursor.fetchone()[0]
+
+
 class CeleryProcess:
     """``celery worker`` or ``celery beat`` in a child process, with the test's database and
     broker and fast timers for the test."""

@@ -20,7 +20,7 @@ from reminders import services as reminder_services
 from reminders.models import Digest, EscalationStep, Reminder
 from reminders.tasks import send_due_reminders
 from tests.factories import FacilityFactory, PregnancyFactory, ReporterFactory, StaffFactory, location_tree
-from tests.services import CeleryProcess, wait_until
+from tests.services import CeleryProcess, cut_other_database_connections, wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -246,17 +246,6 @@ def test_an_emergency_is_not_delayed_by_a_backlog_of_routine_messages(celery, la
     wait_until(lambda: sent_to(ladder_people["midwife"].phone) == 1, timeout=15)
     backlog_left = redis.Redis.from_url(redis_server.url).llen("default")
     assert backlog_left > 0, "the routine backlog was gone before the alert: nothing was tested"
-
-
-def cut_other_database_connections() -> int:
-    """Have PostgreSQL end every other session on the test database, as a restart or failover
-    would; returns how many it ended."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
-            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
-        )
-        return cursor.fetchone()[0]
 
 
 def test_a_worker_whose_database_connection_was_cut_delivers_the_next_emergency_at_once(

@@ -29,8 +29,8 @@ from messaging.services import simulate
 from reminders.models import Reminder
 from tests.conftest import KIGALI
 from tests.factories import ReporterFactory, StaffFactory
-from tests.kannel import WebApp
-from tests.services import free_port, shared_database_url
+from tests.kannel import WebApp, deployed_environment, running
+from tests.services import cut_other_database_connections, free_port
 
 SECRET = "gateway-test-secret"
 PHONE = "+250788123456"
@@ -424,33 +424,17 @@ def test_a_report_arriving_right_after_a_database_restart_is_processed(tmp_path,
     if connection.vendor != "postgresql":
         pytest.skip("pg_terminate_backend is PostgreSQL's; SQLite has no connection to cut")
     ReporterFactory(phone=PHONE, language="en")
-    environment = {
-        "DATABASE_URL": shared_database_url(),
-        "CELERY_BROKER_URL": redis_server.url,
-        "SMS_GATEWAY_SECRET": SECRET,
-        "DEBUG": "0",
-        "SECRET_KEY": "test-only-not-secret",
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SECURE_SSL_REDIRECT": "0",
-    }
+    environment = deployed_environment(broker_url=redis_server.url, gateway_secret=SECRET)
     # One process, one thread: the second request uses the connection that was cut.
     web = WebApp(tmp_path, port=free_port(), env=environment, workers=1, threads=1)
-    web.start()
-    try:
 
-        def send(text: str) -> int:
-            query = {"secret": SECRET, "id": PHONE, "text": text}
-            return requests.get(f"{web.url}/gateway/kannel/", params=query, timeout=10).status_code
+    def send(text: str) -> int:
+        query = {"secret": SECRET, "id": PHONE, "text": text}
+        return requests.get(f"{web.url}/gateway/kannel/", params=query, timeout=10).status_code
 
+    with running(web):
         assert send("WHO") == 200
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
-                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
-            )
-            assert cursor.fetchone()[0] >= 1, "the web process held no connection: nothing was tested"
+        assert cut_other_database_connections() >= 1, "the web process held no connection: nothing was tested"
         assert send(PRE) == 200
-    finally:
-        web.stop()
     report = InboundMessage.objects.get(text=PRE)
     assert report.accepted and report.reply.startswith("Pregnancy of 1199870012345678 registered")

@@ -23,9 +23,8 @@ from django.utils import timezone
 from maternal.models import Alert, Pregnancy, Reporter, Staff
 from messaging.models import InboundMessage, OutgoingMessage
 from tests.factories import FacilityFactory, ReporterFactory, StaffFactory
-from tests.kannel import FakeSmsc, Kannel, WebApp, missing_kannel_programs, running
+from tests.kannel import FakeSmsc, Kannel, WebApp, deployed_environment, missing_kannel_programs, running
 from tests.services import CeleryProcess, RedisServer, free_port, wait_until
-from tests.services import shared_database_url as database_url_of_the_tests
 
 VOLUNTEER_PHONE = "+250788100001"
 # Long enough that the alert to the midwife, which names her, takes two concatenated SMS.
@@ -55,17 +54,12 @@ def sms_network(
     secret = secrets.token_urlsafe(16)
     web_port = free_port()
     kannel = Kannel(tmp_path / "kannel", web_url=f"http://127.0.0.1:{web_port}", secret=secret)
-    environment = {
-        "DATABASE_URL": database_url_of_the_tests(),
-        "CELERY_BROKER_URL": redis_server.url,
-        "DEBUG": "0",
-        "SECRET_KEY": secrets.token_urlsafe(32),
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SECURE_SSL_REDIRECT": "0",  # Kannel calls the app over plain HTTP on loopback
-        "SMS_GATEWAY_SECRET": secret,
-        "SMS_DEFAULT_BACKEND": "kannel-backend",
+    environment = deployed_environment(
+        broker_url=redis_server.url,
+        gateway_secret=secret,
+        SMS_DEFAULT_BACKEND="kannel-backend",
         **kannel.backend_environment(),
-    }
+    )
     web = WebApp(tmp_path, port=web_port, env=environment)
     worker = CeleryProcess(
         "worker",
