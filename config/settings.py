@@ -169,8 +169,11 @@ INSTALLED_BACKENDS = {
         "encode_errors": "ignore",
     },
 }
-# Backend used for messages the system starts (alerts, reminders) to a phone it has never heard from.
-DEFAULT_BACKEND = os.environ.get("SMS_DEFAULT_BACKEND", "message_tester")
+# The production backend: every message the system starts (alerts, escalations, digests, reminders,
+# notices) goes out through it, whichever backend the phone last wrote from; only a reply goes back
+# through the backend its message came in on (the web tester, the simulator). In production it
+# must be a real gateway ("kannel-backend"), never a database backend (a deploy check says so).
+SMS_BACKEND = os.environ.get("SMS_BACKEND", "message_tester")
 RAPIDSMS_HANDLERS = [
     "maternal.sms.handlers.registration.RegistrationHandler",
     "maternal.sms.handlers.approval.ApprovalHandler",
@@ -248,7 +251,6 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 # Emergencies have their own queue (and worker in production) so reminders never delay them.
 CELERY_TASK_ROUTES = {
     "messaging.tasks.deliver_emergency": {"queue": "emergency"},
-    "reminders.tasks.run_escalation_step": {"queue": "emergency"},
     "reminders.tasks.sweep_escalations": {"queue": "emergency"},
     "messaging.tasks.sweep_emergency_outbox": {"queue": "emergency"},
     "reminders.tasks.send_due_reminders": {"queue": "reminders"},

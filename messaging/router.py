@@ -11,6 +11,7 @@ from django.db import transaction
 from rapidsms.router import get_router
 from rapidsms.router.blocking import BlockingRouter
 
+from messaging.models import OutgoingMessage
 from messaging.phones import normalize_phone
 
 
@@ -28,21 +29,18 @@ class OutboxRouter(BlockingRouter):
             super().process_outgoing(msg)
 
     def backend_preparation(self, msg) -> None:
-        from messaging.models import InboundMessage, OutgoingMessage
+        """Queue the router's outgoing messages: replies only (system messages skip the router,
+        ``messaging.services.send_sms``), each back through the backend its message came in on."""
         from messaging.services import queue_message
 
-        original = msg.in_response_to
-        inbound_id = original.fields.get("inbound_id") if original else None
-        default_kind = OutgoingMessage.Kind.REPLY if original else OutgoingMessage.Kind.NOTICE
+        inbound = msg.in_response_to.fields["inbound"]
         for connection in msg.connections:
             queue_message(
                 phone=normalize_phone(connection.identity),
                 text=msg.text,
-                kind=msg.fields.get("kind", default_kind),
-                emergency=msg.fields.get("emergency", False),
-                backend=connection.backend.name,
+                kind=OutgoingMessage.Kind.REPLY,
                 identity=connection.identity,
-                in_reply_to=InboundMessage(pk=inbound_id) if inbound_id else None,
+                in_reply_to=inbound,
             )
 
 

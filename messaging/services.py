@@ -17,7 +17,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
-from rapidsms.models import Backend, Connection
+from rapidsms.models import Connection
 
 from messaging.gsm import to_gsm
 from messaging.models import InboundMessage, OutgoingMessage
@@ -90,27 +90,6 @@ def save_reply(inbound_id: int, text: str, *, keyword: str = "", failed: bool = 
 # --- outbound ------------------------------------------------------------------------------
 
 
-def _last_connection(phone: str) -> Connection | None:
-    """The connection ``phone`` last wrote from, if any. (Naming every backend lets the lookup
-    use the (backend, identity) index instead of reading every connection of the country.)"""
-    candidates = {phone, phone.lstrip("+")}
-    return (
-        Connection.objects.filter(backend__in=Backend.objects.all(), identity__in=candidates)
-        .select_related("backend")
-        .order_by("-modified_on")
-        .first()
-    )
-
-
-def route_for(phone: str) -> tuple[str, str]:
-    """The (backend, identity) to reach ``phone``: the connection it last wrote from, else the
-    default backend."""
-    connection = _last_connection(phone)
-    if connection:
-        return connection.backend.name, connection.identity
-    return settings.DEFAULT_BACKEND, phone
-
-
 def _connection(backend: str, identity: str) -> Connection:
     """The RapidSMS connection of ``identity`` on ``backend``, created on first contact. One query
     for a phone already known (``lookup_connections`` always takes two: backend, then connection)."""
@@ -128,17 +107,24 @@ def queue_message(
     text: str,
     kind: str = OutgoingMessage.Kind.NOTICE,
     emergency: bool = False,
-    backend: str | None = None,
-    identity: str | None = None,
     in_reply_to: InboundMessage | None = None,
+    identity: str | None = None,
 ) -> OutgoingMessage:
     """Store one outgoing SMS and have it delivered once the current transaction commits.
+
+    A reply goes back through the backend its message came in on (to ``identity``, the address
+    that backend gave); every other message (alerts, escalations, digests, reminders, notices)
+    goes through the production backend ``settings.SMS_BACKEND``, whichever backend the phone
+    last wrote from: a midwife who once tried the web tester must still get her alerts on her
+    phone.
 
     The loop guard holds the message instead when the same text already went to the same phone
     too often in the last minutes (auto-reply loops between two numbers)."""
     now = timezone.now()
-    if backend is None or identity is None:
-        backend, identity = route_for(phone)
+    if in_reply_to is not None:
+        backend, identity = in_reply_to.backend, identity or phone
+    else:
+        backend, identity = settings.SMS_BACKEND, phone
     text = to_gsm(text)
     guard_count, guard_period = settings.LOOP_GUARD
     repeated = OutgoingMessage.objects.filter(
@@ -264,15 +250,10 @@ def receive_sms(*, backend: str, identity: str, text: str, gateway_id: str = "")
     router.receive_incoming(router.new_incoming_message(text=text, connections=[connection], fields=fields))
 
 
-def send_sms(*, phone: str, text: str, kind: str, emergency: bool = False) -> None:
-    """Send a message the system starts (alert, reminder, notice) through the router, so that it
-    is logged like every other message and delivered from the outbox."""
-    from messaging.router import cached_router
-
-    router = cached_router()
-    connection = _last_connection(phone) or _connection(settings.DEFAULT_BACKEND, phone)
-    fields = {"kind": kind, "emergency": emergency}
-    router.send_outgoing(router.new_outgoing_message(text=text, connections=[connection], fields=fields))
+def send_sms(*, phone: str, text: str, kind: str, emergency: bool = False) -> OutgoingMessage:
+    """Send a message the system starts (alert, reminder, notice): straight to the outbox, through
+    the production backend."""
+    return queue_message(phone=phone, text=text, kind=kind, emergency=emergency)
 
 
 def simulate(*, phone: str, text: str, backend: str = "simulator") -> list[OutgoingMessage]:

@@ -2,8 +2,8 @@
 
 A red alert gets one ``EscalationStep`` row per level with its due time. Level 1 runs at once;
 levels 2 and 3 run when due unless someone acknowledged the alert. Each step is claimed with a
-conditional update, so the Celery task (with an ETA), a retried task and the every-minute sweep
-can all try to run it and it still runs once.
+conditional update, so ``run_due``, a retried sweep and two beats can all try to run it and it
+still runs once.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from maternal.models import Alert, Facility, Staff
 from maternal.sms import codes
 from messaging.models import OutgoingMessage
-from messaging.services import delivering_inline, inline_delivery, send_sms
+from messaging.services import send_sms
 from reminders.models import EscalationStep
 
 logger = logging.getLogger(__name__)
@@ -30,7 +30,11 @@ LEVELS = (1, 2, 3)
 
 
 def plan_ladder(alert: Alert) -> list[EscalationStep]:
-    """Create the alert's steps (level 1 due now) and have them run when due."""
+    """Create the alert's steps and run level 1 now, in the caller's transaction: the alert, its
+    level-1 SMS rows and the volunteer's reply commit together. Later levels are rows with a due
+    time that the every-minute sweep runs; nothing waits in the broker (a task parked with an ETA
+    is held unacknowledged by a worker, which Redis outages and restarts turn into losses or
+    crashes)."""
     due_at = alert.raised_at
     steps = []
     for level in LEVELS:
@@ -38,26 +42,8 @@ def plan_ladder(alert: Alert) -> list[EscalationStep]:
         if level <= len(settings.ESCALATE_AFTER):
             due_at = due_at + settings.ESCALATE_AFTER[level - 1]
     steps = EscalationStep.objects.bulk_create(steps)
-    inline = delivering_inline()
-    transaction.on_commit(lambda: _schedule([(step.pk, step.due_at) for step in steps], inline=inline))
+    run_step(steps[0].pk, now=alert.raised_at)
     return steps
-
-
-def _schedule(steps: list[tuple[int, datetime]], *, inline: bool) -> None:
-    """Run due steps here in inline mode (simulator, run_due), else hand them to Celery with an
-    ETA; a step not yet due in inline mode waits for ``run_due`` or the sweep."""
-    from reminders.tasks import run_escalation_step
-
-    for step_id, due_at in steps:
-        if inline:
-            if due_at <= timezone.now():
-                with inline_delivery():
-                    run_step(step_id)
-            continue
-        try:
-            run_escalation_step.apply_async((step_id,), eta=due_at)
-        except Exception:  # broker away: the every-minute sweep runs the step when due
-            logger.warning("Could not enqueue escalation step %s; the sweep will run it", step_id)
 
 
 @dataclass(frozen=True)
@@ -170,10 +156,13 @@ def run_step(step_id: int, *, now: datetime | None = None) -> int:
         Alert.objects.filter(pk=alert.pk, level__lt=step.level).update(level=step.level)
         if not staff:
             # Nobody to alert at this level: climb at once instead of waiting for the timer.
-            EscalationStep.objects.filter(
-                alert=alert, level=step.level + 1, status=StepStatus.PENDING
-            ).update(due_at=now)
             logger.warning("Alert %s level %s had nobody on duty", alert.pk, step.level)
+            next_step = EscalationStep.objects.filter(
+                alert=alert, level=step.level + 1, status=StepStatus.PENDING
+            ).first()
+            if next_step is not None:
+                EscalationStep.objects.filter(pk=next_step.pk).update(due_at=now)
+                return run_step(next_step.pk, now=now)
     return len(staff)
 
 

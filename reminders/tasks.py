@@ -7,11 +7,6 @@ from messaging.locks import single_run
 from reminders import escalation, services
 
 
-@shared_task(acks_late=True, time_limit=60, soft_time_limit=50)
-def run_escalation_step(step_id: int) -> int:
-    return escalation.run_step(step_id)
-
-
 @shared_task(time_limit=300, soft_time_limit=270)
 def sweep_escalations() -> dict[str, int]:
     with single_run("sweep_escalations", timeout=settings.SWEEP_INTERVAL) as acquired:

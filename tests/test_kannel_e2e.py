@@ -57,7 +57,7 @@ def sms_network(
     environment = deployed_environment(
         broker_url=redis_server.url,
         gateway_secret=secret,
-        SMS_DEFAULT_BACKEND="kannel-backend",
+        SMS_BACKEND="kannel-backend",
         **kannel.backend_environment(),
     )
     web = WebApp(tmp_path, port=web_port, env=environment)

@@ -20,9 +20,7 @@ Status = OutgoingMessage.Status
 
 @pytest.fixture
 def queued(db):
-    return services.queue_message(
-        phone="+250788123456", text="Hello", backend="message_tester", identity="+250788123456"
-    )
+    return services.queue_message(phone="+250788123456", text="Hello")
 
 
 @pytest.fixture
@@ -34,6 +32,7 @@ def kannel_backend(settings):
             **settings.INSTALLED_BACKENDS,
             "kannel-backend": {**settings.INSTALLED_BACKENDS["kannel-backend"], "sendsms_url": url},
         }
+        settings.SMS_BACKEND = "kannel-backend"
         cached_router.cache_clear()
 
     yield configure
@@ -77,9 +76,7 @@ def test_the_delivery_task_run_twice_sends_once(queued):
 
 def test_an_unreachable_gateway_is_retried_with_backoff(db, kannel_backend):
     kannel_backend("http://127.0.0.1:9/cgi-bin/sendsms")  # nothing listens on the discard port
-    message = services.queue_message(
-        phone="+250788123456", text="Hi", backend="kannel-backend", identity="0788123456"
-    )
+    message = services.queue_message(phone="+250788123456", text="Hi")
     assert services.deliver(message.pk) is False
     message.refresh_from_db()
     assert message.status == Status.RETRYING and message.failure_reason
@@ -90,9 +87,7 @@ def test_an_unreachable_gateway_is_retried_with_backoff(db, kannel_backend):
 
 def test_a_permanent_refusal_fails_the_message_with_the_gateways_reason(db, kannel_backend, refusing_gateway):
     kannel_backend(refusing_gateway)
-    message = services.queue_message(
-        phone="+250788123456", text="Hi", backend="kannel-backend", identity="0788123456"
-    )
+    message = services.queue_message(phone="+250788123456", text="Hi")
     services.deliver(message.pk)
     message.refresh_from_db()
     assert message.status == Status.FAILED
@@ -106,16 +101,14 @@ def test_the_sweep_delivers_what_was_never_handed_to_a_worker(queued):
 
 def test_the_loop_guard_holds_the_21st_identical_message_in_five_minutes(db):
     for _ in range(20):
-        services.queue_message(phone="+250788123456", text="Loop", backend="message_tester", identity="x")
-    held = services.queue_message(phone="+250788123456", text="Loop", backend="message_tester", identity="x")
+        services.queue_message(phone="+250788123456", text="Loop")
+    held = services.queue_message(phone="+250788123456", text="Loop")
     assert held.status == Status.HELD
     assert OutgoingMessage.objects.filter(status=Status.QUEUED).count() == 20
 
 
 def test_outgoing_text_is_transliterated_to_the_gsm_alphabet(db):
-    message = services.queue_message(
-        phone="+250788123456", text="Fête “ça” – à bientôt", backend="message_tester", identity="x"
-    )
+    message = services.queue_message(phone="+250788123456", text="Fête “ça” – à bientôt")
     assert message.text == 'Fete "ca" - à bientot'
     assert is_gsm(message.text)
 
@@ -143,9 +136,7 @@ def test_a_hanging_gateway_is_given_up_on_and_retried_later(db, kannel_backend, 
     threading.Thread(target=server.serve_forever, daemon=True).start()
     monkeypatch.setattr(backends, "SENDSMS_TIMEOUT_SECONDS", 0.5)
     kannel_backend(f"http://127.0.0.1:{server.server_port}/cgi-bin/sendsms")
-    message = services.queue_message(
-        phone="+250788123456", text="Hi", backend="kannel-backend", identity="0788123456"
-    )
+    message = services.queue_message(phone="+250788123456", text="Hi")
     services.deliver(message.pk)
     message.refresh_from_db()
     assert message.status == Status.RETRYING and "timed out" in message.failure_reason.lower()
@@ -153,10 +144,8 @@ def test_a_hanging_gateway_is_given_up_on_and_retried_later(db, kannel_backend, 
 
 
 def test_the_emergency_sweep_sends_emergencies_only(db):
-    routine = services.queue_message(phone="+250788123456", text="Hi", backend="message_tester", identity="x")
-    alert = services.queue_message(
-        phone="+250788123457", text="RED ALERT", backend="message_tester", identity="y", emergency=True
-    )
+    routine = services.queue_message(phone="+250788123456", text="Hi")
+    alert = services.queue_message(phone="+250788123457", text="RED ALERT", emergency=True)
     assert tasks.sweep_emergency_outbox() == {"sent": 1}
     routine.refresh_from_db()
     alert.refresh_from_db()
@@ -183,7 +172,7 @@ def test_run_due_after_a_long_outage_sends_what_is_due_beside_a_huge_backlog_wai
         )
         for n in range(70_000)
     )
-    services.queue_message(phone="+250788000002", text="due now", backend="message_tester", identity="x")
+    services.queue_message(phone="+250788000002", text="due now")
     output = io.StringIO()
     call_command("run_due", stdout=output, stderr=io.StringIO())
     assert output.getvalue() == "-> +250788000002: due now\n"
