@@ -13,10 +13,10 @@ the report enters the router to the ``sent_at`` of the last of its level-1 SMS i
 moment the worker handed it to the backend), and prints ``name=value`` lines with the median, the
 95th percentile and the maximum. Target: p95 < 2 s.
 
-The path measured: router -> RED handler -> ``raise_alert`` (alert and ladder rows, one transaction)
--> on commit, ``run_escalation_step`` published to the emergency queue -> the worker runs level 1:
-recipients, texts, one outbox row per midwife -> on commit, ``deliver_emergency`` per SMS -> the
-worker claims and sends each (database backend: the hand-over is a row insert).
+The path measured: router -> RED handler -> ``raise_alert`` (alert, ladder rows and level 1:
+recipients, texts, one outbox row per midwife, in one transaction) -> on commit,
+``deliver_emergency`` per SMS -> the worker claims and sends each (database backend: the hand-over
+is a row insert).
 """
 
 from __future__ import annotations

@@ -13,6 +13,7 @@ from django.utils import translation
 from rapidsms.apps.base import AppBase
 
 from maternal.selectors import identify_sender
+from maternal.sms.grammar import keyword_of
 from messaging import ratelimit, services
 from messaging.phones import normalize_phone
 
@@ -29,24 +30,16 @@ class ConversationApp(AppBase):
         msg.fields["inbound"] = inbound
         msg.fields["inbound_id"] = inbound.pk
         msg.fields["phone"] = inbound.phone
-        decision = ratelimit.check(inbound)
+        decision = ratelimit.check(inbound, keyword=keyword_of(msg.raw_text))
         if decision is ratelimit.Decision.HOLD_AND_WARN:
             with translation.override(identify_sender(inbound.phone).language):
                 msg.respond(ratelimit.warning_text())
-        if decision is not ratelimit.Decision.PROCESS:
+        if decision is ratelimit.Decision.PROCESS_WITHOUT_REPLY:
+            msg.fields["hold_reply"] = True
+        elif decision is not ratelimit.Decision.PROCESS:
             return True
         if inbound.duplicate_of is not None:
-            msg.respond(inbound.duplicate_of.reply)
+            if inbound.duplicate_of.reply:  # the same answer, or the same silence
+                msg.respond(inbound.duplicate_of.reply)
             return True
         return False
-
-    def outgoing(self, msg) -> bool:
-        original = msg.in_response_to
-        if original is not None and "inbound_id" in original.fields:
-            services.save_reply(
-                original.fields["inbound_id"],
-                msg.text,
-                keyword=original.fields.get("accepted_keyword", ""),
-                failed=original.fields.get("failed", False),
-            )
-        return True

@@ -29,6 +29,17 @@ class InboundMessage(models.Model):
             # The gateway-retry lookup of every inbound SMS (services.record_inbound).
             models.Index(fields=["backend", "gateway_id"]),
         ]
+        constraints = [
+            # One message from a gateway is processed once, however many copies arrive at once:
+            # a concurrent copy's INSERT waits for the original's transaction, then fails here and
+            # is stored as a duplicate (services.record_inbound). A message whose processing
+            # failed leaves the constraint, so that the gateway's next retry is processed.
+            models.UniqueConstraint(
+                fields=["backend", "gateway_id"],
+                condition=~models.Q(gateway_id="") & models.Q(duplicate_of=None, failed=False),
+                name="one_original_per_gateway_message",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.phone}: {self.text[:40]}"

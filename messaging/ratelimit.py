@@ -7,7 +7,8 @@ in the admin by their keyword ``RATELIMIT``) but not processed. The sender is to
 first time in a period, to wait; later messages get no reply at all, because answering each one
 is exactly what keeps an auto-reply loop going. ``RED`` is never held back: an emergency is
 always escalated, whoever sends it and however often (a gateway retry of one is still answered
-from the duplicate check, without a second alert).
+from the duplicate check, without a second alert); over the limit only its reply is held (stored
+with status "held", not sent).
 """
 
 from __future__ import annotations
@@ -28,20 +29,20 @@ NEVER_LIMITED = frozenset({"RED"})
 
 class Decision(enum.Enum):
     PROCESS = "process"
+    #: An emergency over the limit: raised and escalated, but its reply is stored, not sent (a
+    #: phone echoing every SMS it gets, each starting with RED, must not keep a loop turning).
+    PROCESS_WITHOUT_REPLY = "process without reply"
     HOLD_AND_WARN = "hold and warn"
     HOLD_SILENTLY = "hold silently"
 
 
-def first_word(text: str) -> str:
-    """The keyword as the grammar reads it (separators ``+``, a trailing full stop)."""
-    words = text.replace("+", " ").split(maxsplit=1)
-    return words[0].rstrip(".").upper() if words else ""
-
-
-def check(inbound: InboundMessage) -> Decision:
-    """Decide whether a just-recorded message is processed, and mark it when it is not."""
-    if first_word(inbound.text) in NEVER_LIMITED or not services.is_rate_limited(inbound):
+def check(inbound: InboundMessage, *, keyword: str) -> Decision:
+    """Decide whether a just-recorded message, starting with ``keyword`` as the grammar reads it,
+    is processed, and mark it when it is not."""
+    if not services.is_rate_limited(inbound):
         return Decision.PROCESS
+    if keyword in NEVER_LIMITED:
+        return Decision.PROCESS_WITHOUT_REPLY
     _limit, period = settings.INBOUND_RATE_LIMIT
     already_warned = (
         InboundMessage.objects.filter(

@@ -30,10 +30,14 @@ class OutboxRouter(BlockingRouter):
 
     def backend_preparation(self, msg) -> None:
         """Queue the router's outgoing messages: replies only (system messages skip the router,
-        ``messaging.services.send_sms``), each back through the backend its message came in on."""
-        from messaging.services import queue_message
+        ``messaging.services.send_sms``), each back through the backend its message came in on,
+        and note the reply on the message it answers. (Here, not in an app's ``outgoing`` phase:
+        RapidSMS logs and swallows errors of those phases, and a reply that was not noted must
+        fail the message's transaction.)"""
+        from messaging.services import queue_message, save_reply
 
-        inbound = msg.in_response_to.fields["inbound"]
+        original = msg.in_response_to
+        inbound = original.fields["inbound"]
         for connection in msg.connections:
             queue_message(
                 phone=normalize_phone(connection.identity),
@@ -41,7 +45,14 @@ class OutboxRouter(BlockingRouter):
                 kind=OutgoingMessage.Kind.REPLY,
                 identity=connection.identity,
                 in_reply_to=inbound,
+                hold=original.fields.get("hold_reply", False),
             )
+        save_reply(
+            inbound.pk,
+            msg.text,
+            keyword=original.fields.get("accepted_keyword", ""),
+            failed=original.fields.get("failed", False),
+        )
 
 
 @functools.cache

@@ -14,8 +14,8 @@ from datetime import datetime, timedelta
 
 import requests
 from django.conf import settings
-from django.db import transaction
-from django.db.models import F, Q
+from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from rapidsms.models import Connection
 
@@ -49,27 +49,38 @@ def inline_delivery() -> Iterator[None]:
 
 
 def record_inbound(*, phone: str, backend: str, text: str, gateway_id: str = "") -> InboundMessage:
-    """Store an arriving SMS, linking it to the original when it is a gateway retry (same gateway
-    id, or same phone and text within ``DUPLICATE_WINDOW``) that was already answered (and did not
-    fail: a message resent after a system error is processed again)."""
+    """Store an arriving SMS, linking it to the original when it is a gateway retry: the same
+    gateway message id from the same backend, or the same phone and text within
+    ``DUPLICATE_WINDOW`` as a message already answered (a message that failed is not an
+    original: its resend is processed again).
+
+    Call it inside the transaction that processes the message (``receive_sms``). The gateway id is
+    unique among originals (a database constraint, not a read-then-write check): a copy that
+    arrives while the original is being processed waits on the INSERT until the original's
+    transaction ends, then is stored as its duplicate and answered with its reply."""
     now = timezone.now()
-    same_gateway_id = Q(backend=backend, gateway_id=gateway_id) if gateway_id else Q(pk__in=[])
-    original = (
-        InboundMessage.objects.filter(duplicate_of=None)
-        .filter(same_gateway_id | Q(phone=phone, text=text, received_at__gte=now - settings.DUPLICATE_WINDOW))
+    message = InboundMessage(phone=phone, backend=backend, text=text, gateway_id=gateway_id, received_at=now)
+    message.duplicate_of = (
+        InboundMessage.objects.filter(
+            duplicate_of=None, phone=phone, text=text, received_at__gte=now - settings.DUPLICATE_WINDOW
+        )
         .exclude(reply="")
         .exclude(failed=True)
         .order_by("-received_at")
         .first()
     )
-    return InboundMessage.objects.create(
-        phone=phone,
-        backend=backend,
-        text=text,
-        gateway_id=gateway_id,
-        received_at=now,
-        duplicate_of=original,
-    )
+    if message.duplicate_of is None and gateway_id:
+        try:
+            with transaction.atomic():
+                message.save()
+            return message
+        except IntegrityError:
+            message.pk = None
+            message.duplicate_of = InboundMessage.objects.get(
+                backend=backend, gateway_id=gateway_id, duplicate_of=None, failed=False
+            )
+    message.save()
+    return message
 
 
 def is_rate_limited(inbound: InboundMessage) -> bool:
@@ -109,6 +120,7 @@ def queue_message(
     emergency: bool = False,
     in_reply_to: InboundMessage | None = None,
     identity: str | None = None,
+    hold: bool = False,
 ) -> OutgoingMessage:
     """Store one outgoing SMS and have it delivered once the current transaction commits.
 
@@ -118,8 +130,9 @@ def queue_message(
     last wrote from: a midwife who once tried the web tester must still get her alerts on her
     phone.
 
-    The loop guard holds the message instead when the same text already went to the same phone
-    too often in the last minutes (auto-reply loops between two numbers)."""
+    The message is stored but held, not sent, when ``hold`` says so (the rate limit's decision) or
+    when the loop guard finds the same text already went to the same phone too often in the last
+    minutes (auto-reply loops between two numbers)."""
     now = timezone.now()
     if in_reply_to is not None:
         backend, identity = in_reply_to.backend, identity or phone
@@ -130,7 +143,7 @@ def queue_message(
     repeated = OutgoingMessage.objects.filter(
         phone=phone, text=text, created_at__gte=now - guard_period
     ).count()
-    status = Status.HELD if repeated >= guard_count else Status.QUEUED
+    status = Status.HELD if hold or repeated >= guard_count else Status.QUEUED
     message = OutgoingMessage.objects.create(
         phone=phone,
         backend=backend,
@@ -239,7 +252,13 @@ def sweep_outbox(*, now: datetime | None = None, emergency: bool | None = None) 
 
 
 def receive_sms(*, backend: str, identity: str, text: str, gateway_id: str = "") -> None:
-    """Run one inbound SMS through the RapidSMS router (every gateway view and the simulator)."""
+    """Run one inbound SMS through the RapidSMS router (every gateway view and the simulator).
+
+    The message, everything it changes and its reply commit in one transaction, so that a
+    concurrent copy from the gateway waits for it (``record_inbound``). If processing fails in
+    a way the conversation could not answer (a lost database connection, a bug), the transaction
+    is rolled back whole and the message is stored again on its own, marked failed, with the
+    "send it again" reply: never a half-written record, never an unanswered message."""
     from messaging.router import cached_router
 
     router = cached_router()
@@ -247,7 +266,44 @@ def receive_sms(*, backend: str, identity: str, text: str, gateway_id: str = "")
     fields = {"external_id": gateway_id} if gateway_id else {}
     # No phone sends NUL, but junk from a broken gateway may: PostgreSQL cannot store it in text.
     text = text.replace("\x00", "")
-    router.receive_incoming(router.new_incoming_message(text=text, connections=[connection], fields=fields))
+    message = router.new_incoming_message(text=text, connections=[connection], fields=fields)
+    try:
+        with transaction.atomic():
+            router.receive_incoming(message)
+            if transaction.get_rollback():
+                raise RuntimeError("a statement failed inside the message's transaction")
+    except Exception:
+        logger.exception("An inbound SMS could not be processed; stored as failed and answered")
+        _record_unprocessed(backend=backend, identity=identity, text=text, gateway_id=gateway_id)
+
+
+def _record_unprocessed(*, backend: str, identity: str, text: str, gateway_id: str) -> None:
+    from django.db import close_old_connections
+    from django.utils import translation
+    from django.utils.translation import gettext as _
+
+    from maternal.selectors import identify_sender  # the sender's language (the app layer above)
+    from messaging.phones import normalize_phone
+
+    close_old_connections()  # a connection the failure broke is replaced, not reused
+    phone = normalize_phone(identity)
+    with transaction.atomic():
+        with translation.override(identify_sender(phone).language):
+            reply = _(
+                "Sorry, the system could not record this message. Nothing was saved; please send it again later."
+            )
+        inbound = InboundMessage.objects.create(
+            phone=phone,
+            backend=backend,
+            text=text,
+            gateway_id=gateway_id,
+            received_at=timezone.now(),
+            failed=True,
+            reply=reply,
+        )
+        queue_message(
+            phone=phone, text=reply, kind=OutgoingMessage.Kind.REPLY, in_reply_to=inbound, identity=identity
+        )
 
 
 def send_sms(*, phone: str, text: str, kind: str, emergency: bool = False) -> OutgoingMessage:

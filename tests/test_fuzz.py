@@ -22,9 +22,8 @@ from django.test import TestCase
 from django.utils import timezone
 
 from maternal.models import Alert, Birth, Death, Mother, Pregnancy, Reporter, Visit
-from maternal.sms.grammar import GRAMMARS
+from maternal.sms.grammar import GRAMMARS, keyword_of
 from messaging.models import InboundMessage
-from messaging.ratelimit import first_word
 from tests.conftest import KIGALI
 from tests.factories import ReporterFactory, StaffFactory
 from tests.fuzzing import FuzzReport, SmsFuzzer, build_population, fuzz, half_written_records
@@ -61,7 +60,7 @@ def run(django_db_setup, django_db_blocker) -> Iterator[FuzzRun]:
                     skip_known_bugs=True,
                 )
             accepted = InboundMessage.objects.filter(accepted=True).values_list("text", flat=True)
-            keywords = {first_word(text) for text in accepted}
+            keywords = {keyword_of(text) for text in accepted}
             records = {
                 "pregnancies": Pregnancy.objects.count(),
                 "mothers registered with NEW": Mother.objects.filter(id_kind=Mother.IdKind.SYSTEM).count(),

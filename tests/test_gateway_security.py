@@ -237,13 +237,29 @@ def test_the_limit_counts_each_phone_on_its_own(send, volunteer, limit_of_three)
     assert len(replies_to(str(other.phone), send(str(other.phone), "WHO"))) == 1
 
 
-def test_a_red_alert_is_never_held_back_by_the_rate_limit(send, volunteer, limit_of_three):
-    StaffFactory(facility=volunteer.facility)
+def test_a_red_alert_over_the_rate_limit_is_still_raised_and_escalated(send, volunteer, limit_of_three):
+    midwife = StaffFactory(facility=volunteer.facility)
     for _ in range(5):
         send(PHONE, "WHO")
     sent = send(PHONE, "RED 1199870012345678 he")
     assert Alert.objects.count() == 1
-    assert len(replies_to(PHONE, sent)) == 1
+    assert [message.status for message in sent if message.phone == str(midwife.phone)] == ["sent"]
+
+
+def test_the_reply_to_a_red_over_the_rate_limit_is_stored_but_not_sent(send, volunteer, limit_of_three):
+    for _ in range(5):
+        send(PHONE, "WHO")
+    sent = send(PHONE, "RED 1199870012345678 he")
+    [reply] = [message for message in sent if message.phone == PHONE]
+    assert reply.text.startswith("Alert") and reply.status == OutgoingMessage.Status.HELD
+
+
+@pytest.mark.parametrize("keyword", ["RED.", "Red:", "red,"])
+def test_a_red_whose_keyword_carries_punctuation_is_never_held_back(send, volunteer, limit_of_three, keyword):
+    for _ in range(5):
+        send(PHONE, "WHO")
+    send(PHONE, f"{keyword} 1199870012345678 he")
+    assert Alert.objects.count() == 1
 
 
 def test_the_warning_is_written_in_the_senders_language(send, db, today, limit_of_three):
@@ -303,6 +319,24 @@ def test_an_echo_loop_the_loop_guard_misses_stops_at_the_rate_limit(send, volunt
     settings.LOOP_GUARD = (1000, timedelta(minutes=5))
     limit, _period = settings.INBOUND_RATE_LIMIT
     assert echo_loop(send, PHONE, rounds=100) == limit + 1 == 31
+    assert not errors_logged(caplog)
+
+
+def test_a_phone_repeating_red_without_end_gets_no_more_replies_than_the_rate_limit(
+    send, volunteer, settings, caplog
+):
+    """A stuck phone or an auto-responder sending RED again and again, each answered differently
+    (a new alert number): the loop guard cannot see it, the rate limit bounds the replies."""
+    settings.LOOP_GUARD = (1000, timedelta(minutes=5))
+    settings.DUPLICATE_WINDOW = timedelta(0)
+    limit, _period = settings.INBOUND_RATE_LIMIT
+    delivered = 0
+    with time_machine.travel(datetime(2026, 11, 26, 10, 0, tzinfo=KIGALI), tick=False) as clock:
+        for _ in range(60):
+            sent = send(PHONE, "RED 1199870012345678 he")
+            delivered += sum(m.phone == PHONE and m.status == OutgoingMessage.Status.SENT for m in sent)
+            clock.shift(timedelta(seconds=5))
+    assert delivered == limit
     assert not errors_logged(caplog)
 
 

@@ -28,6 +28,7 @@ from maternal.sms.grammar import (
     RedAlert,
     RiskReport,
     format_command,
+    keyword_of,
     parse,
 )
 
@@ -123,6 +124,16 @@ def test_an_unknown_first_word_is_an_unknown_keyword():
         read("HELLO nurse")
     assert caught.value.keyword is None
     assert dict(caught.value.errors[0].params) == {"keyword": "HELLO"}
+
+
+@pytest.mark.parametrize("keyword", ["RED.", "Red:", "red,", "RED!"])
+def test_a_keyword_followed_by_punctuation_is_that_keyword(keyword):
+    assert keyword_of(f"{keyword} 1199870012345678 he") == "RED"
+    assert isinstance(read(f"{keyword} 1199870012345678 he"), RedAlert)
+
+
+def test_the_keyword_of_an_alias_is_the_keyword_it_stands_for():
+    assert keyword_of("ufasha pre") == "HELP"
 
 
 def test_text_longer_than_480_characters_is_refused_unread():

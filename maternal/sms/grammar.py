@@ -292,6 +292,21 @@ def tokenize(text: str) -> list[str]:
     return _TOKEN.findall(text.strip().rstrip(".").strip())
 
 
+#: What may follow the keyword in a hurried SMS ("RED.", "Red:", "PRE,") and is not part of it.
+_KEYWORD_PUNCTUATION = ".,:;!?"
+
+
+def keyword_of(text: str) -> str:
+    """The keyword an SMS starts with, as the grammar reads it: the first field, upper-cased,
+    without trailing punctuation, aliases resolved (``AIDE`` is ``HELP``); "" for an empty SMS.
+    Everything that asks "which keyword is this?" asks here."""
+    tokens = tokenize(text)
+    if not tokens:
+        return ""
+    keyword = tokens[0].rstrip(_KEYWORD_PUNCTUATION).upper()
+    return KEYWORD_ALIASES.get(keyword, keyword)
+
+
 def looks_like_date(token: str) -> bool:
     return bool(_DATE_PARTS.fullmatch(token) or _DATE_DIGITS.fullmatch(token))
 
@@ -1202,8 +1217,7 @@ def parse(text: str, *, today: date) -> Command:
     tokens = tokenize(text)
     if not tokens:
         raise EmptyMessage([_field_error(Field.MESSAGE, Message.EMPTY)])
-    keyword = tokens[0].upper()
-    grammar = GRAMMARS.get(KEYWORD_ALIASES.get(keyword, keyword))
+    grammar = GRAMMARS.get(keyword_of(text))
     if grammar is None:
         params = (("keyword", _shown(tokens[0])),)
         raise UnknownKeyword([_field_error(Field.KEYWORD, Message.UNKNOWN_KEYWORD, params)])

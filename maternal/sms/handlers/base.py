@@ -11,16 +11,11 @@ from rapidsms.contrib.handlers.handlers.base import BaseHandler
 from maternal.selectors import Sender, identify_sender
 from maternal.services import Refusal
 from maternal.sms.errors import ParseError
-from maternal.sms.grammar import parse
+from maternal.sms.grammar import keyword_of, parse
 from maternal.sms.replies import error_reply, not_registered_reply, pending_reply, system_error_reply
 from messaging.models import InboundMessage
 
 logger = logging.getLogger(__name__)
-
-
-def first_word(text: str) -> str:
-    words = text.replace("+", " ").split(maxsplit=1)
-    return words[0].rstrip(".").upper() if words else ""
 
 
 class KeywordHandler(BaseHandler):
@@ -32,7 +27,7 @@ class KeywordHandler(BaseHandler):
 
     @classmethod
     def dispatch(cls, router, msg) -> bool:
-        if first_word(msg.text) not in cls.keywords:
+        if keyword_of(msg.text) not in cls.keywords:
             return False
         cls(router, msg).run()
         return True
