@@ -27,6 +27,7 @@ PRODUCTION_ENVIRONMENT = {
     "DEBUG": "0",
     "SECRET_KEY": secrets.token_urlsafe(50),
     "ALLOWED_HOSTS": "umubyeyi.example.rw",
+    "SMS_GATEWAY_SECRET": secrets.token_urlsafe(32),
 }
 # Variables that would weaken production settings if the test run happened to set them.
 UNSET_IN_PRODUCTION = ("SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS", "SMS_GATEWAY_SECRET")
@@ -52,6 +53,31 @@ def test_production_settings_pass_check_deploy_with_no_warnings():
     assert result.stderr == ""
 
 
+def check_deploy(**environment: str) -> subprocess.CompletedProcess[str]:
+    """``manage.py check --deploy`` with the production environment changed by ``environment``
+    (an empty value unsets the variable)."""
+    changed = {**PRODUCTION_ENVIRONMENT, **environment}
+    return run_with({k: v for k, v in changed.items() if v}, "manage.py", "check", "--deploy")
+
+
+def test_check_deploy_fails_on_an_empty_gateway_secret():
+    result = check_deploy(SMS_GATEWAY_SECRET="")
+    assert result.returncode != 0
+    assert "(umubyeyi.E001) SMS_GATEWAY_SECRET is empty" in result.stderr
+
+
+def test_check_deploy_warns_of_a_gateway_secret_shorter_than_32_characters():
+    result = check_deploy(SMS_GATEWAY_SECRET="k" * 31)
+    assert result.returncode == 0, result.stderr
+    assert "(umubyeyi.W001) SMS_GATEWAY_SECRET has fewer than 32 characters" in result.stderr
+
+
+def test_check_deploy_warns_of_a_wildcard_allowed_host():
+    result = check_deploy(ALLOWED_HOSTS="umubyeyi.example.rw,*")
+    assert result.returncode == 0, result.stderr
+    assert "(umubyeyi.W002) ALLOWED_HOSTS contains '*'" in result.stderr
+
+
 def test_production_refuses_to_start_without_a_secret_key():
     result = run_with({**PRODUCTION_ENVIRONMENT, "SECRET_KEY": ""}, "manage.py", "check")
     assert result.returncode != 0
@@ -65,7 +91,8 @@ def test_production_gateway_refuses_everything_until_its_secret_is_configured():
         "import json, django; django.setup(); from django.conf import settings; "
         "print(json.dumps(settings.SMS_GATEWAY_SECRET))"
     )
-    result = run_with({**PRODUCTION_ENVIRONMENT, "DJANGO_SETTINGS_MODULE": "config.settings"}, "-c", script)
+    environment = {k: v for k, v in PRODUCTION_ENVIRONMENT.items() if k != "SMS_GATEWAY_SECRET"}
+    result = run_with({**environment, "DJANGO_SETTINGS_MODULE": "config.settings"}, "-c", script)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == ""
 
