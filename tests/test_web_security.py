@@ -19,6 +19,7 @@ from django.test import Client
 from django.urls import reverse
 
 from messaging.models import InboundMessage
+from tests.report_factories import web_user
 from tests.services import ROOT
 
 USERNAME, PASSWORD = "gasabo-official", "correct horse battery staple"
@@ -241,3 +242,45 @@ def test_the_gateway_refuses_posts_without_the_secret(browser, db, settings):
     settings.SMS_GATEWAY_SECRET = "gateway-test-secret"
     assert browser.post(reverse("kannel-inbound"), {"id": "+250788123456", "text": "WHO"}).status_code == 403
     assert not InboundMessage.objects.exists()
+
+
+# --- NUL characters ------------------------------------------------------------------------------
+# PostgreSQL text cannot hold NUL: on PostgreSQL these requests were server errors, on SQLite they
+# ran the query (config.middleware.RefuseNullCharactersMiddleware).
+
+
+@pytest.fixture
+def superuser_client(client, db) -> Client:
+    client.force_login(get_user_model().objects.create_superuser("root", "root@example.org", PASSWORD))
+    return client
+
+
+def test_a_nul_in_a_reports_list_filter_is_a_bad_request(client, db):
+    client.force_login(web_user("national", national=True))
+    assert client.get(reverse("reports:list"), {"district": "10\x002"}).status_code == 400
+
+
+def test_a_nul_in_an_admin_list_filter_is_a_bad_request(superuser_client):
+    assert (
+        superuser_client.get("/admin/maternal/reporter/", {"status__exact": "active\x00"}).status_code == 400
+    )
+
+
+def test_a_nul_in_an_admin_search_is_a_bad_request(superuser_client):
+    assert superuser_client.get("/admin/maternal/reporter/", {"q": "\x00"}).status_code == 400
+
+
+def test_a_nul_in_a_posted_value_is_a_bad_request(client, official):
+    assert log_in(client, PASSWORD, username=f"{USERNAME}\x00").status_code == 400
+
+
+def test_a_nul_in_the_path_is_a_bad_request(superuser_client):
+    assert superuser_client.get("/admin/maternal/alert/%00/change/").status_code == 400
+
+
+def test_the_gateway_still_processes_a_message_whose_text_has_a_nul(client, db, settings):
+    """A broken gateway's junk must not cost a report (the NUL is dropped)."""
+    settings.SMS_GATEWAY_SECRET = "gateway-test-secret"
+    query = {"secret": "gateway-test-secret", "id": "+250788123456", "text": "WHO\x00"}
+    assert client.get(reverse("kannel-inbound"), query).status_code == 200
+    assert InboundMessage.objects.get().text == "WHO"
