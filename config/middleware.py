@@ -4,23 +4,34 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import BadRequest
+from django.core.exceptions import BadRequest, PermissionDenied
 from django.http import HttpRequest, HttpResponse, QueryDict
+from rapidsms.contrib.httptester import views as httptester_views
 
-STAFF_ONLY_PREFIXES = ("/httptester/", "/messagelog/")
+TESTER_PERMISSION = "messaging.use_message_tester"
 
 
-class StaffOnlyMiddleware:
-    """RapidSMS's message tester sends SMS as any phone and its message log shows every message
-    with mothers' IDs: only staff may open them, whatever RapidSMS's own views check (a login)."""
+class MessageTesterPermissionMiddleware:
+    """RapidSMS's message tester sends SMS as any phone (an OK as a midwife, a real RED) and its
+    views check only a login: every one of them needs the permission to use the tester (superusers
+    have it), whatever the URL that reaches it."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.path.startswith(STAFF_ONLY_PREFIXES) and not request.user.is_staff:
-            return redirect_to_login(request.get_full_path(), "admin:login")
         return self.get_response(request)
+
+    def process_view(
+        self, request: HttpRequest, view_func: Callable[..., Any], args: Any, kwargs: Any
+    ) -> HttpResponse | None:
+        if getattr(view_func, "__module__", None) != httptester_views.__name__:
+            return None
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not request.user.has_perm(TESTER_PERMISSION):
+            raise PermissionDenied
+        return None
 
 
 class RefuseNullCharactersMiddleware:

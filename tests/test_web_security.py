@@ -15,6 +15,7 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.contrib.auth import authenticate, get_user_model
+from django.contrib.auth.models import Permission
 from django.test import Client
 from django.urls import reverse
 
@@ -223,8 +224,7 @@ def test_the_report_request_form_needs_a_csrf_token(browser, official):
 
 
 def test_the_sms_tester_form_needs_a_csrf_token(browser, official):
-    official.is_staff = True  # the tester is for staff only
-    official.save()
+    official.user_permissions.add(Permission.objects.get(codename="use_message_tester"))
     browser.force_login(official)
     response = browser.post(reverse("httptester", args=[788123456]), {"identity": "788123456", "text": "WHO"})
     assert response.status_code == 403
