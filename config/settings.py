@@ -132,7 +132,7 @@ AXES_COOLOFF_TIME = timedelta(hours=1)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "/"
+LOGIN_REDIRECT_URL = "/"  # config.views.home: each role on its own page
 
 # --- Languages: Kinyarwanda is the default; catalogues live in locale/ ---
 LANGUAGE_CODE = os.environ.get("LANGUAGE_CODE", "rw")
