@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import subprocess
 import sys
 from datetime import timedelta
+from html.parser import HTMLParser
 
 import pytest
 import time_machine
@@ -19,7 +21,9 @@ from django.contrib.auth.models import Permission
 from django.test import Client
 from django.urls import reverse
 
+from maternal.models import Location
 from messaging.models import InboundMessage
+from tests.factories import LocationFactory
 from tests.report_factories import web_user
 from tests.services import ROOT
 
@@ -284,3 +288,80 @@ def test_the_gateway_still_processes_a_message_whose_text_has_a_nul(client, db, 
     query = {"secret": "gateway-test-secret", "id": "+250788123456", "text": "WHO\x00"}
     assert client.get(reverse("kannel-inbound"), query).status_code == 200
     assert InboundMessage.objects.get().text == "WHO"
+
+
+# --- Content-Security-Policy ---------------------------------------------------------------------
+# Scripts and styles from the site itself, inline ones only with the page's nonce; no framing.
+
+LOGIN_PAGES = ["/accounts/login/", "/admin/login/"]
+PAGES = [
+    *LOGIN_PAGES,
+    "/admin/",
+    "/admin/maternal/alert/",
+    "/httptester/250788123456/",
+    "/messagelog/",
+    "/reports/",
+]
+
+
+class InlineCode(HTMLParser):
+    """What a page runs or styles inline: the nonces of its inline scripts and style sheets, and
+    any attribute a nonce cannot allow (``onclick=``, ``style=``)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.nonces: list[str | None] = []
+        self.attributes: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        names = dict(attrs)
+        if tag == "style" or (tag == "script" and "src" not in names):
+            self.nonces.append(names.get("nonce"))
+        self.attributes += [name for name in names if name.startswith("on") or name == "style"]
+
+
+def policy_nonce(policy: str) -> str:
+    (nonce,) = set(re.findall(r"'nonce-([^']+)'", policy))
+    return nonce
+
+
+def open_page(client: Client, page: str):
+    """The page as its user sees it: a login page before logging in, any other page as a national
+    user with every permission (and two districts to choose from on the reports list)."""
+    for code in ("101", "102"):
+        LocationFactory(code=code, level=Location.Level.DISTRICT)
+    if page not in LOGIN_PAGES:
+        client.force_login(web_user("root", national=True, is_staff=True, is_superuser=True))
+    return client.get(page)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_opens_with_a_content_security_policy(client, db, page):
+    response = open_page(client, page)
+    assert response.status_code == 200
+    policy = response.headers["Content-Security-Policy"]
+    assert "default-src 'self'" in policy and "frame-ancestors 'none'" in policy
+    assert "unsafe-inline" not in policy and "unsafe-eval" not in policy
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_inline_script_and_style_carries_the_pages_nonce(client, db, page):
+    response = open_page(client, page)
+    inline = InlineCode()
+    inline.feed(response.content.decode())
+    if inline.nonces:
+        assert set(inline.nonces) == {policy_nonce(response.headers["Content-Security-Policy"])}
+    assert inline.attributes == []
+
+
+def test_the_message_testers_own_script_runs_under_the_policy(client, db):
+    """RapidSMS's tester sends a message on Enter with an inline script: it must carry the nonce."""
+    response = open_page(client, "/httptester/250788123456/")
+    nonce = policy_nonce(response.headers["Content-Security-Policy"])
+    assert f'<script nonce="{nonce}">' in response.content.decode()
+
+
+def test_a_refusal_carries_the_policy_too(client, db):
+    response = client.get("/reports/", {"district": "\x00"})
+    assert response.status_code == 400
+    assert "default-src 'self'" in response.headers["Content-Security-Policy"]
