@@ -1,7 +1,10 @@
-"""The web side's defences (SPEC 6): production settings pass ``manage.py check --deploy``, login
-guessing is limited (django-axes: 5 failures for one username from one address lock that pair
-out for an hour), and every form that changes something needs a CSRF token — except the gateway
-endpoint, which machines call and which is protected by its secret instead."""
+"""The web side's defences (SPEC 6): production settings pass ``manage.py check --deploy``, whose
+project checks catch an empty or short gateway secret and a wildcard host; login guessing is
+limited (django-axes: 5 failures for one username from one address lock that pair out for an
+hour); every form that changes something needs a CSRF token — except the gateway endpoint, which
+machines call and which is protected by its secret instead; a NUL character is a bad request, not
+a server error on PostgreSQL; and every page carries a Content-Security-Policy that its inline
+code satisfies."""
 
 from __future__ import annotations
 
