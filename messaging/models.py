@@ -40,6 +40,13 @@ class InboundMessage(models.Model):
                 name="one_original_per_gateway_message",
             )
         ]
+        # The web pages over every message (docs/security.md). Staff status alone opens neither:
+        # the tester sends SMS as any phone (an OK as a midwife, a real RED), and the log shows
+        # every district's messages with mothers' IDs.
+        permissions = [
+            ("use_message_tester", "Can use the message tester (sends SMS as any phone)"),
+            ("view_message_log", "Can view the message log"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.phone}: {self.text[:40]}"

@@ -1,13 +1,14 @@
-"""Who may see which district's reports. Every view, download and export goes through these, so
-the scoping holds whatever the menus show."""
+"""Who may see which district's reports and messages. Every view, download and export goes through
+these, so the scoping holds whatever the menus show."""
 
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import CharField, F, Q, QuerySet, Value
 
-from maternal.models import Location
+from maternal.models import Location, Reporter, Staff
+from messaging.models import InboundMessage, OutgoingMessage
 from reports.models import MonthlyReport, OfficialProfile
 
 
@@ -34,3 +35,32 @@ def visible_reports(user: AbstractBaseUser | AnonymousUser) -> QuerySet[MonthlyR
     district = official_district(user)
     reports = MonthlyReport.objects.select_related("district")
     return reports if district is None else reports.filter(district=district)
+
+
+def visible_messages(user: AbstractBaseUser) -> QuerySet:
+    """Every SMS in and out that a user allowed to read the message log may see, newest first, as
+    rows with ``at``, ``direction`` ("in" or "out"), ``phone``, ``text`` and ``delivery`` (the status of an
+    outgoing message). A district official (a profile with a district) sees the messages from and
+    to the phones of their district's volunteers (living there, or attached to one of its health
+    facilities) and staff; anyone else allowed sees every message."""
+    profile = OfficialProfile.objects.select_related("district").filter(user=user).first()
+    district = profile.district if profile else None
+    inbound, outgoing = InboundMessage.objects.all(), OutgoingMessage.objects.all()
+    if district is not None:
+        volunteers = Reporter.objects.filter(Q(village__district=district) | Q(facility__district=district))
+        staff = Staff.objects.filter(Q(district=district) | Q(facility__district=district))
+        of_district = Q(phone__in=volunteers.values("phone")) | Q(phone__in=staff.values("phone"))
+        inbound, outgoing = inbound.filter(of_district), outgoing.filter(of_district)
+    text = CharField()
+    return (
+        inbound.values(
+            "phone", "text", at=F("received_at"), direction=Value("in", text), delivery=Value("", text)
+        )
+        .union(
+            outgoing.values(
+                "phone", "text", at=F("created_at"), direction=Value("out", text), delivery=F("status")
+            ),
+            all=True,
+        )
+        .order_by("-at")
+    )

@@ -1,12 +1,13 @@
-"""Web pages for monthly reports: the list, one report, the request form, and the downloads.
-Every view scopes what it reads through ``reports.selectors`` (a district official gets a 404 for
-another district's report) and every download is logged."""
+"""Web pages for district officials and national staff: monthly reports (the list, one report, the
+request form, the downloads) and the message log. Every view scopes what it reads through
+``reports.selectors`` (a district official gets a 404 for another district's report, and sees only
+their district's messages) and every download is logged."""
 
 from __future__ import annotations
 
 import json
 
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -18,10 +19,11 @@ from reports.dhis2 import data_value_set
 from reports.exports import report_csv
 from reports.forms import ReportRequestForm
 from reports.models import MonthlyReport, ReportDownload
-from reports.selectors import official_district, visible_districts, visible_reports
+from reports.selectors import official_district, visible_districts, visible_messages, visible_reports
 from reports.tasks import enqueue_render
 
 REPORTS_PER_PAGE = 50
+MESSAGES_PER_PAGE = 100
 
 
 @login_required
@@ -79,3 +81,10 @@ def download(request: HttpRequest, pk: int, format: str) -> HttpResponse:
         extension = "dhis2.json"
     response["Content-Disposition"] = f'attachment; filename="{name}.{extension}"'
     return response
+
+
+@login_required
+@permission_required("messaging.view_message_log", raise_exception=True)
+def message_log(request: HttpRequest) -> HttpResponse:
+    page = Paginator(visible_messages(request.user), MESSAGES_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "reports/message_log.html", {"page": page})

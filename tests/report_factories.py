@@ -9,7 +9,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import factory
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Permission, User
 
 from maternal.models import Alert, Baby, Birth, Death, Facility, Location, Pregnancy, Reporter, Visit
 from messaging.models import InboundMessage
@@ -154,12 +154,23 @@ class InboundMessageFactory(factory.django.DjangoModelFactory):
     received_at = kigali(2026, 1, 15)
 
 
-def web_user(username: str, *, district: Location | None = None, national: bool = False, **fields) -> User:
+def web_user(
+    username: str,
+    *,
+    district: Location | None = None,
+    national: bool = False,
+    permissions: tuple[str, ...] = (),
+    **fields,
+) -> User:
     """A user with a reports profile: ``district`` for a district official, ``national`` for national
-    staff; neither for a user without a profile."""
+    staff; neither for a user without a profile. ``permissions`` are codenames of the messaging app
+    (``view_message_log``)."""
     user = User.objects.create_user(username=username, password="a-long-test-password", **fields)
     if district is not None or national:
         OfficialProfile.objects.create(user=user, district=district)
+    user.user_permissions.add(
+        *Permission.objects.filter(content_type__app_label="messaging", codename__in=permissions)
+    )
     return user
 
 

@@ -117,6 +117,20 @@ def test_a_sender_too_long_for_a_phone_number_is_refused_as_malformed(gateway, v
     assert nothing_processed()
 
 
+@pytest.mark.parametrize("sender", ["UMUBYEYI-DEMO-SENDER-ID-32-CHARS", "+" + "2" * 31])
+def test_a_sender_of_32_characters_is_processed(gateway, db, sender):
+    assert len(sender) == 32
+    assert gateway("WHO", phone=sender).status_code == 200
+    assert InboundMessage.objects.get().phone == sender
+
+
+@pytest.mark.parametrize("sender", ["UMUBYEYI-DEMO-SENDER-ID-33-CHARSX", "+" + "2" * 32])
+def test_a_sender_of_33_characters_is_refused_as_malformed(gateway, db, sender):
+    assert len(sender) == 33
+    assert gateway("WHO", phone=sender).status_code == 400
+    assert nothing_processed()
+
+
 def test_a_gateway_message_id_longer_than_its_column_is_refused_as_malformed(gateway, volunteer):
     assert gateway("WHO", msgid="x" * 65).status_code == 400
     assert nothing_processed()

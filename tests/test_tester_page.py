@@ -37,9 +37,3 @@ def test_the_message_log_lists_messages_in_and_out(admin_client, reply, today):
 def test_an_unknown_page_is_a_plain_404_in_production(client, db, settings):
     settings.DEBUG = False
     assert client.get("/no/such/page/").status_code == 404
-
-
-@pytest.mark.parametrize("page", ["/httptester/250722430204/", "/messagelog/"])
-def test_a_district_official_cannot_reach_the_tester_or_the_message_log(client, db, page):
-    client.force_login(User.objects.create_user("official", "official@example.org", "pw"))
-    assert client.get(page).status_code == 302  # to the admin login

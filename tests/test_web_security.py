@@ -1,24 +1,33 @@
-"""The web side's defences (SPEC 6): production settings pass ``manage.py check --deploy``, login
-guessing is limited (django-axes: 5 failures for one username from one address lock that pair
-out for an hour), and every form that changes something needs a CSRF token — except the gateway
-endpoint, which machines call and which is protected by its secret instead."""
+"""The web side's defences (SPEC 6): production settings pass ``manage.py check --deploy``, whose
+project checks catch an empty or short gateway secret and a wildcard host; login guessing is
+limited (django-axes: 5 failures for one username from one address lock that pair out for an
+hour); every form that changes something needs a CSRF token — except the gateway endpoint, which
+machines call and which is protected by its secret instead; a NUL character is a bad request, not
+a server error on PostgreSQL; and every page carries a Content-Security-Policy that its inline
+code satisfies."""
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import subprocess
 import sys
 from datetime import timedelta
+from html.parser import HTMLParser
 
 import pytest
 import time_machine
 from django.contrib.auth import authenticate, get_user_model
+from django.contrib.auth.models import Permission
 from django.test import Client
 from django.urls import reverse
 
+from maternal.models import Location
 from messaging.models import InboundMessage
+from tests.factories import LocationFactory
+from tests.report_factories import web_user
 from tests.services import ROOT
 
 USERNAME, PASSWORD = "gasabo-official", "correct horse battery staple"
@@ -27,9 +36,11 @@ PRODUCTION_ENVIRONMENT = {
     "DEBUG": "0",
     "SECRET_KEY": secrets.token_urlsafe(50),
     "ALLOWED_HOSTS": "umubyeyi.example.rw",
+    "SMS_GATEWAY_SECRET": secrets.token_urlsafe(32),
+    "SMS_BACKEND": "kannel-backend",
 }
 # Variables that would weaken production settings if the test run happened to set them.
-UNSET_IN_PRODUCTION = ("SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS", "SMS_GATEWAY_SECRET")
+UNSET_IN_PRODUCTION = ("SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS", "SMS_GATEWAY_SECRET", "SMS_BACKEND")
 
 
 def run_with(environment: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
@@ -52,6 +63,38 @@ def test_production_settings_pass_check_deploy_with_no_warnings():
     assert result.stderr == ""
 
 
+def check_deploy(**environment: str) -> subprocess.CompletedProcess[str]:
+    """``manage.py check --deploy`` with the production environment changed by ``environment``
+    (an empty value unsets the variable)."""
+    changed = {**PRODUCTION_ENVIRONMENT, **environment}
+    return run_with({k: v for k, v in changed.items() if v}, "manage.py", "check", "--deploy")
+
+
+def test_check_deploy_fails_on_an_empty_gateway_secret():
+    result = check_deploy(SMS_GATEWAY_SECRET="")
+    assert result.returncode != 0
+    assert "(umubyeyi.E001) SMS_GATEWAY_SECRET is empty" in result.stderr
+
+
+@pytest.mark.parametrize("backend", ["", "message_tester", "no-such-backend"])
+def test_check_deploy_fails_when_alerts_would_not_go_out_through_a_real_gateway(backend):
+    result = check_deploy(SMS_BACKEND=backend)
+    assert result.returncode != 0
+    assert "(umubyeyi.E002) SMS_BACKEND is" in result.stderr
+
+
+def test_check_deploy_warns_of_a_gateway_secret_shorter_than_32_characters():
+    result = check_deploy(SMS_GATEWAY_SECRET="k" * 31)
+    assert result.returncode == 0, result.stderr
+    assert "(umubyeyi.W001) SMS_GATEWAY_SECRET has fewer than 32 characters" in result.stderr
+
+
+def test_check_deploy_warns_of_a_wildcard_allowed_host():
+    result = check_deploy(ALLOWED_HOSTS="umubyeyi.example.rw,*")
+    assert result.returncode == 0, result.stderr
+    assert "(umubyeyi.W002) ALLOWED_HOSTS contains '*'" in result.stderr
+
+
 def test_production_refuses_to_start_without_a_secret_key():
     result = run_with({**PRODUCTION_ENVIRONMENT, "SECRET_KEY": ""}, "manage.py", "check")
     assert result.returncode != 0
@@ -65,7 +108,8 @@ def test_production_gateway_refuses_everything_until_its_secret_is_configured():
         "import json, django; django.setup(); from django.conf import settings; "
         "print(json.dumps(settings.SMS_GATEWAY_SECRET))"
     )
-    result = run_with({**PRODUCTION_ENVIRONMENT, "DJANGO_SETTINGS_MODULE": "config.settings"}, "-c", script)
+    environment = {k: v for k, v in PRODUCTION_ENVIRONMENT.items() if k != "SMS_GATEWAY_SECRET"}
+    result = run_with({**environment, "DJANGO_SETTINGS_MODULE": "config.settings"}, "-c", script)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == ""
 
@@ -195,8 +239,7 @@ def test_the_report_request_form_needs_a_csrf_token(browser, official):
 
 
 def test_the_sms_tester_form_needs_a_csrf_token(browser, official):
-    official.is_staff = True  # the tester is for staff only
-    official.save()
+    official.user_permissions.add(Permission.objects.get(codename="use_message_tester"))
     browser.force_login(official)
     response = browser.post(reverse("httptester", args=[788123456]), {"identity": "788123456", "text": "WHO"})
     assert response.status_code == 403
@@ -214,3 +257,122 @@ def test_the_gateway_refuses_posts_without_the_secret(browser, db, settings):
     settings.SMS_GATEWAY_SECRET = "gateway-test-secret"
     assert browser.post(reverse("kannel-inbound"), {"id": "+250788123456", "text": "WHO"}).status_code == 403
     assert not InboundMessage.objects.exists()
+
+
+# --- NUL characters ------------------------------------------------------------------------------
+# PostgreSQL text cannot hold NUL: on PostgreSQL these requests were server errors, on SQLite they
+# ran the query (config.middleware.RefuseNullCharactersMiddleware).
+
+
+@pytest.fixture
+def superuser_client(client, db) -> Client:
+    client.force_login(get_user_model().objects.create_superuser("root", "root@example.org", PASSWORD))
+    return client
+
+
+def test_a_nul_in_a_reports_list_filter_is_a_bad_request(client, db):
+    client.force_login(web_user("national", national=True))
+    assert client.get(reverse("reports:list"), {"district": "10\x002"}).status_code == 400
+
+
+def test_a_nul_in_an_admin_list_filter_is_a_bad_request(superuser_client):
+    assert (
+        superuser_client.get("/admin/maternal/reporter/", {"status__exact": "active\x00"}).status_code == 400
+    )
+
+
+def test_a_nul_in_an_admin_search_is_a_bad_request(superuser_client):
+    assert superuser_client.get("/admin/maternal/reporter/", {"q": "\x00"}).status_code == 400
+
+
+def test_a_nul_in_a_posted_value_is_a_bad_request(client, official):
+    assert log_in(client, PASSWORD, username=f"{USERNAME}\x00").status_code == 400
+
+
+def test_a_nul_in_the_path_is_a_bad_request(superuser_client):
+    assert superuser_client.get("/admin/maternal/alert/%00/change/").status_code == 400
+
+
+def test_the_gateway_still_processes_a_message_whose_text_has_a_nul(client, db, settings):
+    """A broken gateway's junk must not cost a report (the NUL is dropped)."""
+    settings.SMS_GATEWAY_SECRET = "gateway-test-secret"
+    query = {"secret": "gateway-test-secret", "id": "+250788123456", "text": "WHO\x00"}
+    assert client.get(reverse("kannel-inbound"), query).status_code == 200
+    assert InboundMessage.objects.get().text == "WHO"
+
+
+# --- Content-Security-Policy ---------------------------------------------------------------------
+# Scripts and styles from the site itself, inline ones only with the page's nonce; no framing.
+
+LOGIN_PAGES = ["/accounts/login/", "/admin/login/"]
+PAGES = [
+    *LOGIN_PAGES,
+    "/admin/",
+    "/admin/maternal/alert/",
+    "/httptester/250788123456/",
+    "/messagelog/",
+    "/reports/",
+]
+
+
+class InlineCode(HTMLParser):
+    """What a page runs or styles inline: the nonces of its inline scripts and style sheets, and
+    any attribute a nonce cannot allow (``onclick=``, ``style=``)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.nonces: list[str | None] = []
+        self.attributes: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        names = dict(attrs)
+        if tag == "style" or (tag == "script" and "src" not in names):
+            self.nonces.append(names.get("nonce"))
+        self.attributes += [name for name in names if name.startswith("on") or name == "style"]
+
+
+def policy_nonce(policy: str) -> str:
+    (nonce,) = set(re.findall(r"'nonce-([^']+)'", policy))
+    return nonce
+
+
+def open_page(client: Client, page: str):
+    """The page as its user sees it: a login page before logging in, any other page as a national
+    user with every permission (and two districts to choose from on the reports list)."""
+    for code in ("101", "102"):
+        LocationFactory(code=code, level=Location.Level.DISTRICT)
+    if page not in LOGIN_PAGES:
+        client.force_login(web_user("root", national=True, is_staff=True, is_superuser=True))
+    return client.get(page)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_opens_with_a_content_security_policy(client, db, page):
+    response = open_page(client, page)
+    assert response.status_code == 200
+    policy = response.headers["Content-Security-Policy"]
+    assert "default-src 'self'" in policy and "frame-ancestors 'none'" in policy
+    assert "unsafe-inline" not in policy and "unsafe-eval" not in policy
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_inline_script_and_style_carries_the_pages_nonce(client, db, page):
+    response = open_page(client, page)
+    inline = InlineCode()
+    inline.feed(response.content.decode())
+    if inline.nonces:
+        assert set(inline.nonces) == {policy_nonce(response.headers["Content-Security-Policy"])}
+    assert inline.attributes == []
+
+
+def test_the_message_testers_own_script_runs_under_the_policy(client, db):
+    """RapidSMS's tester sends a message on Enter with an inline script: it must carry the nonce."""
+    response = open_page(client, "/httptester/250788123456/")
+    nonce = policy_nonce(response.headers["Content-Security-Policy"])
+    assert f'<script nonce="{nonce}">' in response.content.decode()
+
+
+def test_a_refusal_carries_the_policy_too(client, db):
+    response = client.get("/reports/", {"district": "\x00"})
+    assert response.status_code == 400
+    assert "default-src 'self'" in response.headers["Content-Security-Policy"]

@@ -20,7 +20,7 @@ def link_concurrent_copies(apps, schema_editor) -> None:
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("messaging", "0004_drop_phone_only_indexes"),
+        ("messaging", "0005_message_permissions"),
     ]
 
     operations = [
