@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from maternal.models import Alert, Pregnancy, Reporter, Staff
 from messaging.models import InboundMessage, OutgoingMessage
+from messaging.services import receive_sms
 from tests.factories import FacilityFactory, ReporterFactory, StaffFactory
 from tests.kannel import FakeSmsc, Kannel, WebApp, deployed_environment, missing_kannel_programs, running
 from tests.services import CeleryProcess, RedisServer, free_port, wait_until
@@ -140,6 +141,21 @@ def test_a_french_alert_keeps_its_accents_through_kannel(sms_network):
 
     alert_sms = delivered(sms_network, MIDWIFE_PHONE, MOTHER_ID)
     assert "mère" in alert_sms and "hémorragie" in alert_sms
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_a_midwife_who_once_used_the_web_tester_still_gets_her_alerts_on_her_phone(sms_network, people):
+    """The tester's backend becomes her phone's latest connection; her alerts must still go out
+    through Kannel (the tester view hands its message to ``receive_sms`` as below)."""
+    receive_sms(backend="message_tester", identity=MIDWIFE_PHONE, text="WHO")
+    wait_until(lambda: OutgoingMessage.objects.filter(phone=MIDWIFE_PHONE, status="sent").exists())
+
+    sms_network.send(VOLUNTEER_PHONE, f"RED {MOTHER_ID} he")
+
+    assert MOTHER_ID in delivered(sms_network, MIDWIFE_PHONE, "RED ALERT")
+    alert_sms = OutgoingMessage.objects.get(phone=MIDWIFE_PHONE, kind=OutgoingMessage.Kind.ALERT)
+    assert alert_sms.backend == "kannel-backend"
 
 
 @pytest.mark.slow
