@@ -244,7 +244,15 @@ AMBULANCE_NUMBERS = {
     "default": os.environ.get("AMBULANCE_NUMBER", "912"),
     **dict(item.split("=", 1) for item in env_list("AMBULANCE_NUMBERS")),
 }
-FALLBACK_EMERGENCY_CONTACTS = env_list("FALLBACK_EMERGENCY_CONTACTS", "+250788999111")
+# The national duty contacts, as a ladder of levels: "phone,phone;phone;phone" is level 1 (two
+# phones), level 2, level 3, climbing at the ESCALATE_AFTER times. An alert nobody local can take
+# (an unknown phone about an unknown mother) climbs this ladder; a facility's ladder whose every
+# level had nobody on duty ends with its level 1.
+FALLBACK_EMERGENCY_CONTACTS = [
+    [phone.strip() for phone in level.split(",") if phone.strip()]
+    for level in os.environ.get("FALLBACK_EMERGENCY_CONTACTS", "+250788999111").split(";")
+    if level.strip()
+]
 
 # --- Reports: DHIS2 export (reports/dhis2.py) ---
 # Indicator name -> DHIS2 data element (default code "UMUBYEYI_<NAME>"); location code -> org unit

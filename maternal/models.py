@@ -356,6 +356,15 @@ class Alert(models.Model):
             models.Index(fields=["status", "raised_at"]),
             models.Index(fields=["facility", "raised_at"]),
         ]
+        constraints = [
+            # One emergency, one ladder: a second RED for a mother whose alert is open joins it
+            # (services.raise_alert), even when two arrive at the same instant.
+            models.UniqueConstraint(
+                fields=["mother_identifier"],
+                condition=models.Q(status__in=["open", "acknowledged"]) & ~models.Q(mother_identifier=""),
+                name="one_open_alert_per_mother",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"Alert {self.pk}"

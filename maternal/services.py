@@ -418,6 +418,19 @@ def report_risk(
 # --- red alerts --------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class RaisedAlert:
+    alert: Alert
+    #: False when the RED joined the mother's open alert instead of starting a ladder.
+    new: bool
+    #: Who was sent this RED: level 1 (or the level it climbed to), or the holders of a joined alert.
+    told: list[escalation.Recipient]
+    #: Signs of this RED the alert did not have yet.
+    new_signs: list[str]
+    #: Whether the national duty team was told because nobody local was on duty (or known).
+    national: bool = False
+
+
 @transaction.atomic
 def raise_alert(
     *,
@@ -427,16 +440,23 @@ def raise_alert(
     danger_signs: list[str],
     location: str = "",
     message: InboundMessage | None = None,
-) -> Alert:
+) -> RaisedAlert:
     """A red alert (``RED``), from anyone: it is always raised, and the escalation ladder starts
-    at once. The mother need not be registered; an unknown sender's alert goes to the national
-    fallback contacts."""
-    mother = find_mother(mother_identifier) if mother_identifier else None
+    at once. The mother need not be registered; an unknown sender's alert about an unknown mother
+    climbs the national contacts' ladder. A RED for a mother whose alert is still open (even
+    acknowledged) joins it: its new signs go to whoever holds it, and the ladder keeps its
+    timers."""
+    identifier = mother_identifier.upper()
+    mother = find_mother(identifier) if identifier else None
     pregnancy = mother.pregnancies.order_by("-registered_at").first() if mother else None
     active_reporter = reporter if reporter and reporter.status == Reporter.Status.ACTIVE else None
-    alert = Alert.objects.create(
+    if identifier:
+        joined = _join_open_alert(identifier, danger_signs, message)
+        if joined is not None:
+            return joined
+    alert = Alert(
         pregnancy=pregnancy,
-        mother_identifier=mother_identifier,
+        mother_identifier=identifier,
         reporter=reporter,
         sender_phone=sender_phone,
         facility=active_reporter.facility if active_reporter else (pregnancy.facility if pregnancy else None),
@@ -445,14 +465,53 @@ def raise_alert(
         raised_at=timezone.now(),
         source_message=message,
     )
+    try:
+        with transaction.atomic():
+            alert.save()
+    except IntegrityError:  # the same mother's RED raised an alert at this very instant: join it
+        joined = _join_open_alert(identifier, danger_signs, message)
+        if joined is None:
+            raise
+        return joined
     escalation.plan_ladder(alert)
+    alert.refresh_from_db(fields=["level"])
+    local = escalation.recipients(alert, alert.level) if alert.facility_id else []
+    told = local or escalation.national_contacts(1)
     audit(
         mother=mother,
         message=message,
         action="red_alert",
         summary=f"alert {alert.pk}: {' '.join(danger_signs)}",
     )
-    return alert
+    return RaisedAlert(alert=alert, new=True, told=told, new_signs=list(danger_signs), national=not local)
+
+
+def _join_open_alert(
+    identifier: str, danger_signs: list[str], message: InboundMessage | None
+) -> RaisedAlert | None:
+    alert = (
+        Alert.objects.select_for_update(of=("self",))
+        .select_related("reporter__village", "facility", "acknowledged_by", "pregnancy__village")
+        .filter(mother_identifier=identifier, status__in=[Alert.Status.OPEN, Alert.Status.ACKNOWLEDGED])
+        .first()
+    )
+    if alert is None:
+        return None
+    new_signs = [sign for sign in danger_signs if sign not in alert.danger_signs]
+    told: list[escalation.Recipient] = []
+    if new_signs:
+        alert.danger_signs = [*alert.danger_signs, *new_signs]
+        alert.save(update_fields=["danger_signs"])
+        told = escalation.tell_holders(alert, new_signs)
+    else:
+        told = escalation.holders(alert)
+    audit(
+        mother=alert.pregnancy.mother if alert.pregnancy else None,
+        message=message,
+        action="red_alert_joined",
+        summary=f"alert {alert.pk} joined: {' '.join(new_signs) or 'no new signs'}",
+    )
+    return RaisedAlert(alert=alert, new=False, told=told, new_signs=new_signs)
 
 
 @dataclass(frozen=True)
@@ -514,20 +573,21 @@ def open_alerts_for(staff: Staff):
 @transaction.atomic
 def close_alert(
     *,
-    reporter: Reporter,
+    reporter: Reporter | None,
     mother_identifier: str,
     statuses: list[str],
     intervention: str = "",
     ambulance: str = "",
+    sender_phone: str = "",
     message: InboundMessage | None = None,
 ) -> Alert:
-    """``RAR``: the outcome of the mother's open alert; closes it and stops its ladder."""
-    alert = (
-        Alert.objects.filter(mother_identifier=mother_identifier.upper())
-        .exclude(status=Alert.Status.CLOSED)
-        .order_by("-raised_at")
-        .first()
-    )
+    """``RAR``: the outcome of the mother's open alert; closes it and stops its ladder. An active
+    volunteer may close any alert for the mother; any other phone (a pending volunteer, a
+    stranger) only the alert it raised itself."""
+    alerts = Alert.objects.filter(mother_identifier=mother_identifier.upper()).exclude(status=Alert.Status.CLOSED)
+    if reporter is None or reporter.status != Reporter.Status.ACTIVE:
+        alerts = alerts.filter(sender_phone=sender_phone)
+    alert = alerts.order_by("-raised_at").first()
     if alert is None:
         raise Refusal(_("No open alert for %(id)s; nothing was recorded.") % {"id": mother_identifier})
     alert.status = Alert.Status.CLOSED

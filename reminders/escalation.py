@@ -1,9 +1,16 @@
-"""The emergency escalation ladder (SPEC 4).
+"""The emergency escalation ladder.
 
-A red alert gets one ``EscalationStep`` row per level with its due time. Level 1 runs at once;
-levels 2 and 3 run when due unless someone acknowledged the alert. Each step is claimed with a
-conditional update, so ``run_due``, a retried sweep and two beats can all try to run it and it
-still runs once.
+A red alert gets one ``EscalationStep`` row per level with its due time. Level 1 runs at once, in
+the transaction that raises the alert; later levels run when due unless someone acknowledged the
+alert. Each step is claimed with a conditional update, so ``run_due``, a retried sweep and two
+beats can all try to run it and it still runs once.
+
+A facility's ladder has three levels (its midwives and nurses; its in-charge and the hospital's
+maternity on-call; the district official). A level with nobody on duty climbs at once; past the
+last level with nobody, the national duty contacts (the first level of
+``FALLBACK_EMERGENCY_CONTACTS``) are alerted and the volunteer is told to call the ambulance: no
+alert ends with nobody told. An alert no facility can take (an unknown phone about an unknown
+mother) climbs the national contacts' own ladder instead, level by level at the same times.
 """
 
 from __future__ import annotations
@@ -26,7 +33,11 @@ from reminders.models import EscalationStep
 
 logger = logging.getLogger(__name__)
 StepStatus = EscalationStep.Status
-LEVELS = (1, 2, 3)
+FACILITY_LEVELS = 3
+
+
+def level_count(alert: Alert) -> int:
+    return FACILITY_LEVELS if alert.facility_id else len(settings.FALLBACK_EMERGENCY_CONTACTS)
 
 
 def plan_ladder(alert: Alert) -> list[EscalationStep]:
@@ -37,7 +48,7 @@ def plan_ladder(alert: Alert) -> list[EscalationStep]:
     crashes)."""
     due_at = alert.raised_at
     steps = []
-    for level in LEVELS:
+    for level in range(1, max(level_count(alert), 1) + 1):
         steps.append(EscalationStep(alert=alert, level=level, due_at=due_at))
         if level <= len(settings.ESCALATE_AFTER):
             due_at = due_at + settings.ESCALATE_AFTER[level - 1]
@@ -53,17 +64,19 @@ class Recipient:
     name: str
 
 
+def national_contacts(level: int) -> list[Recipient]:
+    levels = settings.FALLBACK_EMERGENCY_CONTACTS
+    phones = levels[level - 1] if 0 < level <= len(levels) else []
+    return [Recipient(phone, settings.LANGUAGE_CODE, phone) for phone in phones]
+
+
 def recipients(alert: Alert, level: int) -> list[Recipient]:
     """Who a level alerts: 1 the on-duty midwives and nurses of the volunteer's health centre;
     2 its in-charge and the district hospital's maternity on-call; 3 the district official on
-    duty. An alert with no facility (unknown sender) goes to the national fallback contacts."""
+    duty. An alert with no facility climbs the national contacts' levels."""
     facility: Facility | None = alert.facility
     if facility is None:
-        if level > 1:
-            return []
-        return [
-            Recipient(phone, settings.LANGUAGE_CODE, phone) for phone in settings.FALLBACK_EMERGENCY_CONTACTS
-        ]
+        return national_contacts(level)
     if facility.kind == Facility.Kind.HEALTH_POST and facility.parent_id:
         facility = facility.parent  # a health post's volunteers are served by its health centre
     on_duty = Staff.objects.filter(on_duty=True)
@@ -78,9 +91,21 @@ def recipients(alert: Alert, level: int) -> list[Recipient]:
             Q(facility=facility, role=Staff.Role.IN_CHARGE)
             | Q(facility=hospital, role=Staff.Role.MATERNITY_ON_CALL)
         )
-    else:
+    elif level == 3:
         staff = on_duty.filter(role=Staff.Role.DISTRICT_OFFICIAL, district_id=facility.district_id)
+    else:
+        return []
     return [Recipient(str(person.phone), person.language, person.name) for person in staff]
+
+
+def holders(alert: Alert) -> list[Recipient]:
+    """Who holds an open alert now: the staff member who acknowledged it, else whoever its
+    latest level alerted."""
+    staff = alert.acknowledged_by
+    if staff is not None:
+        return [Recipient(str(staff.phone), staff.language, staff.name)]
+    paged = recipients(alert, alert.level)
+    return paged or national_contacts(1)
 
 
 def ambulance_number(alert: Alert) -> str:
@@ -103,26 +128,55 @@ def tell_volunteer_who_responded(alert: Alert) -> None:
     send_sms(phone=str(alert.reporter.phone), text=text, kind=OutgoingMessage.Kind.ALERT, emergency=True)
 
 
+def _signs_in_words(signs: list[str], language: str) -> str:
+    return ", ".join(
+        codes.label(code, group, language)
+        for code in signs
+        for group in codes.DANGER_SIGN_GROUPS
+        if codes.lookup(group, code)
+    )
+
+
+def _where_and_who(alert: Alert) -> dict[str, str]:
+    reporter = alert.reporter
+    mother_village = alert.pregnancy.village if alert.pregnancy_id else None
+    village = reporter.village if reporter else mother_village
+    return {
+        "number": str(alert.pk),
+        "mother": alert.mother_identifier or "?",
+        "village": village.name if village else "?",
+        "name": reporter.name if reporter else _("unknown phone"),
+        "phone": str(alert.sender_phone),
+    }
+
+
 def alert_text(alert: Alert, language: str) -> str:
     """The SMS a staff member gets: number, mother, village, volunteer, signs in words, how to ack."""
     with translation.override(language):
-        signs = ", ".join(
-            codes.label(code, group, language)
-            for code in alert.danger_signs
-            for group in codes.DANGER_SIGN_GROUPS
-            if codes.lookup(group, code)
-        )
-        reporter = alert.reporter
         return _(
             "RED ALERT %(number)s: mother %(mother)s, %(village)s. %(signs)s. CHW %(name)s %(phone)s. Reply OK %(number)s"
-        ) % {
-            "number": alert.pk,
-            "mother": alert.mother_identifier or "?",
-            "village": reporter.village.name if reporter else "?",
-            "signs": signs,
-            "name": reporter.name if reporter else "",
-            "phone": alert.sender_phone,
-        }
+        ) % {**_where_and_who(alert), "signs": _signs_in_words(alert.danger_signs, language)}
+
+
+def update_text(alert: Alert, new_signs: list[str], language: str) -> str:
+    """The SMS that takes a second RED's new signs to whoever holds the alert."""
+    with translation.override(language):
+        return _(
+            "RED ALERT %(number)s update: mother %(mother)s, %(village)s. New signs: %(signs)s. CHW %(name)s %(phone)s."
+        ) % {**_where_and_who(alert), "signs": _signs_in_words(new_signs, language)}
+
+
+def tell_holders(alert: Alert, new_signs: list[str]) -> list[Recipient]:
+    """Send a joined RED's new signs to whoever holds the alert; the timers keep running."""
+    told = holders(alert)
+    for person in told:
+        send_sms(
+            phone=person.phone,
+            text=update_text(alert, new_signs, person.language),
+            kind=OutgoingMessage.Kind.ALERT,
+            emergency=True,
+        )
+    return told
 
 
 def run_step(step_id: int, *, now: datetime | None = None) -> int:
@@ -163,7 +217,34 @@ def run_step(step_id: int, *, now: datetime | None = None) -> int:
             if next_step is not None:
                 EscalationStep.objects.filter(pk=next_step.pk).update(due_at=now)
                 return run_step(next_step.pk, now=now)
+            return _end_on_national_contacts(alert, step, now=now)
     return len(staff)
+
+
+def _end_on_national_contacts(alert: Alert, step: EscalationStep, *, now: datetime) -> int:
+    """The last level had nobody: the national duty contacts take the alert, and the volunteer
+    is told to call the ambulance (by the RED's own reply when it happens as the alert is
+    raised, else by an SMS now)."""
+    contacts = national_contacts(1) if alert.facility_id else []
+    for person in contacts:
+        send_sms(
+            phone=person.phone,
+            text=alert_text(alert, person.language),
+            kind=OutgoingMessage.Kind.ALERT,
+            emergency=True,
+        )
+    if not contacts:
+        logger.error("Alert %s reached nobody at all: FALLBACK_EMERGENCY_CONTACTS is empty", alert.pk)
+    step.recipients = len(contacts)
+    step.save(update_fields=["recipients"])
+    if contacts and now > alert.raised_at:
+        language = alert.reporter.language if alert.reporter else settings.LANGUAGE_CODE
+        with translation.override(language):
+            text = _(
+                "Alert %(number)s: no health worker on duty could be reached; the national duty team was told. Call the ambulance now: %(ambulance)s."
+            ) % {"number": alert.pk, "ambulance": ambulance_number(alert)}
+        send_sms(phone=str(alert.sender_phone), text=text, kind=OutgoingMessage.Kind.ALERT, emergency=True)
+    return len(contacts)
 
 
 def cancel_ladder(alert: Alert) -> int:

@@ -288,7 +288,8 @@ def january_data_set() -> District:
         closed_at=kigali(2026, 1, 15, 18),
     )
     AlertFactory(pregnancy=p3, raised_at=kigali(2026, 1, 20, 9, 0))
-    AlertFactory(pregnancy=p3, raised_at=kigali(2026, 2, 1, 0, 30))
+    # (Sent without the mother's ID: her alert A4 is still open, and a RED with her ID would join it.)
+    AlertFactory(pregnancy=p3, mother_identifier="", raised_at=kigali(2026, 2, 1, 0, 30))
 
     # Reminders. Sent: R1 5 January, R2 31 January 23:30, R3 1 February 00:10 (February).
     ReminderFactory(pregnancy=p1, status=Reminder.Status.SENT, sent_at=kigali(2026, 1, 5, 9))

@@ -32,12 +32,15 @@ FAST_TIMERS = {
     "ESCALATE_AFTER_MINUTES": "0.05,0.05",
     "SWEEP_INTERVAL_SECONDS": "1",
     "REMINDER_SWEEP_SECONDS": "1",
+    "FALLBACK_EMERGENCY_CONTACTS": "+250788999111;+250788999221;+250788999331",
 }
+NATIONAL_LEVELS = [["+250788999111"], ["+250788999221"], ["+250788999331"]]
 QUEUES = ["emergency", "default", "reminders"]
 
 
 @pytest.fixture
 def fast_timers(settings):
+    settings.FALLBACK_EMERGENCY_CONTACTS = NATIONAL_LEVELS
     settings.REMINDER_WINDOW = ("00:00", "23:59:59")
     settings.ESCALATE_AFTER = [timedelta(seconds=3), timedelta(seconds=3)]
     settings.SWEEP_INTERVAL = timedelta(seconds=1)
@@ -270,6 +273,33 @@ def test_both_workers_of_the_deployed_layout_survive_a_redis_outage_and_escalate
         1,
         1,
     ]
+
+
+def test_an_unknown_phones_alert_climbs_the_national_levels_at_their_times(celery, redis_server, db):
+    from messaging.services import receive_sms
+
+    celery("worker", "-c", "2")
+    beat(celery, redis_server)
+    receive_sms(backend="message_tester", identity="+250788777666", text="RED 1199870099999999 he")
+    alert = Alert.objects.get()
+    for phone in ("+250788999111", "+250788999221", "+250788999331"):
+        wait_until(lambda phone=phone: sent_to(phone) == 1, timeout=30)
+    steps = {step.level: step for step in alert.escalation_steps.all()}
+    assert steps[2].due_at - alert.raised_at == timedelta(seconds=3)
+    assert all(step.ran_at >= step.due_at and step.recipients == 1 for step in steps.values())
+
+
+def test_an_alert_whose_levels_empty_after_level_one_reaches_the_national_contacts_within_a_sweep(
+    celery, ladder_people, redis_server
+):
+    celery("worker", "-c", "2")
+    beat(celery, redis_server)
+    alert = raise_red(ladder_people)
+    wait_until(lambda: sent_to(ladder_people["midwife"].phone) == 1, timeout=15)
+    Staff.objects.exclude(pk=ladder_people["midwife"].pk).update(on_duty=False)
+    wait_until(lambda: sent_to("+250788999111") == 1, timeout=30)
+    level_two = alert.escalation_steps.get(level=2)
+    assert level_two.ran_at - level_two.due_at < timedelta(seconds=5)  # one sweep (1 s) and the climb
 
 
 def workers_ready(*names: str) -> bool:

@@ -106,7 +106,11 @@ def test_a_red_alert_counts_in_the_district_of_its_health_facility(gasabo):
     # A Nyarugenge mother's alert raised by Kacyiru's volunteer: Gasabo's A1-A4 + this one = 5.
     nyarugenge_pregnancy = Pregnancy.objects.filter(village__district__code="101").first()
     AlertFactory(
-        pregnancy=nyarugenge_pregnancy, facility=gasabo.sectors[0].facility, raised_at=kigali(2026, 1, 3)
+        pregnancy=nyarugenge_pregnancy,
+        facility=gasabo.sectors[0].facility,
+        raised_at=kigali(2026, 1, 3),
+        status="closed",
+        closed_at=kigali(2026, 1, 3, 12),
     )
     assert figure("red_alerts", JANUARY, gasabo) == Figure(5)
 

@@ -151,7 +151,7 @@ def test_red_with_a_mistyped_id_is_still_raised(sms, volunteer, midwives):
 
 
 def test_red_from_an_unknown_phone_reaches_the_fallback_contacts(sms, db, today, settings):
-    settings.FALLBACK_EMERGENCY_CONTACTS = ["+250788999111"]
+    settings.FALLBACK_EMERGENCY_CONTACTS = [["+250788999111"]]
     settings.LANGUAGE_CODE = "en"
     sent = dict(sms("+250788777666", f"RED {MOTHER} la"))
     assert "RED ALERT" in sent["+250788999111"]

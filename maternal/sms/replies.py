@@ -26,17 +26,33 @@ def error_reply(error: ParseError) -> str:
         return _("Unknown keyword. Use one of: %(keywords)s. Send HELP <keyword> for its format.") % {
             "keywords": keyword_list()
         }
+    prefix = _("%(keyword)s not recorded.") % {"keyword": error.keyword} if error.keyword else ""
+    reply = " ".join([prefix, error_details(error)]).strip()
+    usage_hint = _("Send HELP %(keyword)s") % {"keyword": error.keyword} if error.keyword else ""
+    if usage_hint and len(reply) + len(usage_hint) + 1 <= SMS_LIMIT:
+        reply = f"{reply} {usage_hint}"
+    return reply
+
+
+def error_details(error: ParseError) -> str:
+    """Every wrong field of a message, each naming the field and what is expected."""
     details = []
     for field_error in error.errors:
         text = _(MESSAGES[field_error.message]) % dict(field_error.params)
         label = FIELD_LABELS.get(field_error.field)
         details.append(f"{_(label)}: {text}" if label else text)
-    prefix = _("%(keyword)s not recorded.") % {"keyword": error.keyword} if error.keyword else ""
-    reply = " ".join([prefix, "; ".join(details) + "."]).strip()
-    usage_hint = _("Send HELP %(keyword)s") % {"keyword": error.keyword} if error.keyword else ""
-    if usage_hint and len(reply) + len(usage_hint) + 1 <= SMS_LIMIT:
-        reply = f"{reply} {usage_hint}"
-    return reply
+    return "; ".join(details) + "."
+
+
+def fit_with_note(text: str, note: str) -> str:
+    """``text`` and, as room allows in one SMS, ``note`` (cut with "..." when too long)."""
+    if not note:
+        return text
+    whole = f"{text} {note}"
+    if len(whole) <= SMS_LIMIT:
+        return whole
+    room = SMS_LIMIT - len(text) - 1
+    return f"{text} {note[: room - 3]}..." if room > 12 else text
 
 
 def not_registered_reply() -> str:

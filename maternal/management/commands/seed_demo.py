@@ -110,7 +110,7 @@ class Command(BaseCommand):
             mother_identifier=identifier,
             danger_signs=rng.sample(DANGER_SIGNS, 2),
             location="ho",
-        )
+        ).alert
         midwife = Staff.objects.filter(facility=volunteer.facility, role=Staff.Role.MIDWIFE).first()
         if midwife and rng.random() < 0.7:
             services.acknowledge_alert(staff=midwife, alert_number=alert.pk)

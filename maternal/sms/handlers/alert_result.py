@@ -1,4 +1,5 @@
-"""RAR: the outcome of a red alert; closes it.
+"""RAR: the outcome of a red alert; closes it. From an active volunteer, or from the phone that
+raised the alert (a volunteer still waiting for approval is reminded to send it, too).
 
 > RAR 1199870012345678 mw cw pr at
 < Alert 12 closed: mother well, child well.
@@ -15,10 +16,12 @@ from maternal.sms.handlers.base import KeywordHandler
 
 class AlertResultHandler(KeywordHandler):
     keywords = ("RAR",)
+    volunteers_only = False
 
     def reply_to(self, command: AlertResult) -> str:
         alert = services.close_alert(
             reporter=self.sender.reporter,
+            sender_phone=self.sender.phone,
             mother_identifier=command.mother_id.value,
             statuses=list(command.statuses),
             intervention=command.intervention or "",

@@ -1,9 +1,13 @@
-"""RED: an emergency. Always raised, whoever sends it, and escalated at once (SPEC 4).
+"""RED: an emergency. Always raised, whoever sends it, and escalated at once. A RED for a mother
+whose alert is still open joins that alert instead of starting a second ladder. The reply always
+fits one SMS; a problem in a RED that was raised is a note in it, never "not recorded".
 
 > RED 1199870012345678 he co ho
 < Alert 12 raised. Alerted: Mukamana Alice, Uwera Grace (Muhoza HC). Ambulance: 912.
-> RED 1199870012345678 he xx
-< Alert 13 raised. ... Unknown codes: xx. Danger signs: ap co he la mc pa ps sc sl un shb ...
+> RED 1199870012345678 he sbp
+< Alert 12 is already open: new signs sent to Mukamana Alice +250788100002. Ambulance: 912.
+> RED 119987001234567 he
+< Alert 13 raised. Alerted: Mukamana Alice (Muhoza HC). Ambulance: 912. Note: ID: must have 16 digits.
 (from an unknown phone)
 < Alert 14 sent to the national duty team. Call the ambulance now: 912.
 """
@@ -13,16 +17,15 @@ import logging
 from django.utils.translation import gettext as _
 
 from maternal import services
-from maternal.models import Alert
-from maternal.sms import codes
 from maternal.sms.errors import ParseError
 from maternal.sms.grammar import parse, tokenize
 from maternal.sms.handlers.base import KeywordHandler
-from maternal.sms.replies import error_reply, system_error_reply
-from reminders.escalation import ambulance_number, recipients
+from maternal.sms.replies import error_details, error_reply, fit_with_note, system_error_reply
+from reminders.escalation import Recipient, ambulance_number
 
 logger = logging.getLogger(__name__)
-VALID_SIGNS = " ".join(code.code for group in codes.DANGER_SIGN_GROUPS for code in codes.codes_in(group))
+#: Names longer than this in a reply are replaced by their count, so that the reply fits one SMS.
+MAX_NAMES_LENGTH = 60
 
 
 class RedAlertHandler(KeywordHandler):
@@ -39,22 +42,25 @@ class RedAlertHandler(KeywordHandler):
             # A mistyped ID must not stop an emergency: raise it with the ID as typed.
             tokens = tokenize(self.msg.text)
             identifier = tokens[1].upper()[:16] if len(tokens) > 1 else ""
-            alert = self.raise_alert(identifier, list(signs), error.partial.get("location") or "")
-            return f"{self.confirmation(alert)} {error_reply(error)}"[:320] if alert else system_error_reply()
-        alert = self.raise_alert(command.mother_id.value, list(command.danger_signs), command.location or "")
-        if alert is None:
+            raised = self.raise_alert(identifier, list(signs), error.partial.get("location") or "")
+            if raised is None:
+                return system_error_reply()
+            return fit_with_note(
+                self.confirmation(raised), _("Note: %(details)s") % {"details": error_details(error)}
+            )
+        raised = self.raise_alert(command.mother_id.value, list(command.danger_signs), command.location or "")
+        if raised is None:
             return system_error_reply()
-        reply = self.confirmation(alert)
+        note = ""
         if command.unknown_codes:
-            reply += " " + _("Unknown codes: %(codes)s. Danger signs: %(valid)s") % {
-                "codes": " ".join(command.unknown_codes),
-                "valid": VALID_SIGNS,
+            note = _("Unknown codes: %(codes)s. HELP RED lists the signs.") % {
+                "codes": " ".join(command.unknown_codes)
             }
-        return reply
+        return fit_with_note(self.confirmation(raised), note)
 
-    def raise_alert(self, identifier: str, signs: list[str], location: str) -> Alert | None:
+    def raise_alert(self, identifier: str, signs: list[str], location: str) -> services.RaisedAlert | None:
         try:
-            alert = services.raise_alert(
+            raised = services.raise_alert(
                 sender_phone=self.sender.phone,
                 reporter=self.sender.reporter,
                 mother_identifier=identifier,
@@ -67,22 +73,42 @@ class RedAlertHandler(KeywordHandler):
             self.msg.fields["failed"] = True
             return None
         self.msg.fields["accepted_keyword"] = "RED"
-        return alert
+        return raised
 
-    def confirmation(self, alert: Alert) -> str:
-        ambulance = ambulance_number(alert)
-        if alert.facility is None:
+    def confirmation(self, raised: services.RaisedAlert) -> str:
+        alert = raised.alert
+        values = {"number": alert.pk, "ambulance": ambulance_number(alert)}
+        if not raised.new:
+            if raised.new_signs:
+                text = _(
+                    "Alert %(number)s is already open: new signs sent to %(names)s. Ambulance: %(ambulance)s."
+                )
+            else:
+                text = _("Alert %(number)s is already open; %(names)s has it. Ambulance: %(ambulance)s.")
+            return text % {**values, "names": names_and_phones(raised.told)}
+        if raised.national and alert.facility is None:
+            return (
+                _("Alert %(number)s sent to the national duty team. Call the ambulance now: %(ambulance)s.")
+                % values
+            )
+        if raised.national:
             return _(
-                "Alert %(number)s sent to the national duty team. Call the ambulance now: %(ambulance)s."
-            ) % {
-                "number": alert.pk,
-                "ambulance": ambulance,
-            }
-        alerted = recipients(alert, 1)
-        names = ", ".join(person.name for person in alerted) or _("the hospital on-call team")
+                "Alert %(number)s: nobody on duty at %(facility)s; national duty team alerted. Call the ambulance now: %(ambulance)s."
+            ) % {**values, "facility": alert.facility.name}
         return _("Alert %(number)s raised. Alerted: %(names)s (%(facility)s). Ambulance: %(ambulance)s.") % {
-            "number": alert.pk,
-            "names": names,
+            **values,
+            "names": names(raised.told),
             "facility": alert.facility.name,
-            "ambulance": ambulance,
         }
+
+
+def names(people: list[Recipient]) -> str:
+    listed = ", ".join(person.name for person in people)
+    return listed if len(listed) <= MAX_NAMES_LENGTH else _("%(count)s staff") % {"count": len(people)}
+
+
+def names_and_phones(people: list[Recipient]) -> str:
+    listed = ", ".join(
+        f"{person.name} {person.phone}" if person.name != person.phone else person.phone for person in people
+    )
+    return listed if len(listed) <= MAX_NAMES_LENGTH else names(people)
