@@ -27,13 +27,10 @@ class Outcome:
     not_sent: list[tuple[str, str]] = field(default_factory=list)
     not_delivered: list[tuple[str, str]] = field(default_factory=list)
     delivered_twice: list[tuple[str, str]] = field(default_factory=list)
-    #: Gateway retries of an answered report: answered again on purpose (the phone may have missed
-    #: the first reply), so not a fault; counted to tell them from the rest.
-    answered_retries: int = 0
 
     def problems(self) -> dict[str, list]:
         found = {f.name: getattr(self, f.name) for f in fields(self)}
-        return {name: value for name, value in found.items() if isinstance(value, list) and value}
+        return {name: value for name, value in found.items() if value}
 
 
 def _phone(phone: str) -> str:
@@ -60,7 +57,6 @@ def outcome(reports: list[tuple[str, str]], delivered: list[tuple[str, str]]) ->
             result.stored_twice.append(report)
         if replies[report] > 1:
             result.answered_twice.append(report)
-    result.answered_retries = OutgoingMessage.objects.filter(in_reply_to__duplicate_of__isnull=False).count()
 
     alerts = Counter(Alert.objects.values_list("mother_identifier", flat=True))
     for _sender, text in reports:
