@@ -16,6 +16,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Self
 
 import psutil
 
@@ -98,6 +99,15 @@ def postgres(directory: Path) -> Iterator[str]:
         shutil.rmtree(directory, ignore_errors=True)
 
 
+def restart_postgres(directory: Path) -> None:
+    """Restart the server of ``postgres(directory)`` with a fast shutdown (every connection cut),
+    as an upgrade or a failover would; returns once it accepts connections again."""
+    pg_ctl = max(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"), key=lambda path: int(path.parts[-3]))
+    command = ["runuser", "-u", "postgres", "--", str(pg_ctl), "-D", str(directory / "data")]
+    command += ["-l", str(directory / "server.log"), "-m", "fast", "-w", "restart"]
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+
+
 def postgres_pid(directory: Path) -> int:
     return int((directory / "data" / "postmaster.pid").read_text().split()[0])
 
@@ -139,18 +149,15 @@ def stop_tree(pid: int) -> None:
                 process.kill()
 
 
-class PeakMemory:
-    """Samples the resident set size of some processes every ``interval`` seconds in a thread
-    and keeps the highest value seen for each kind (``max`` over the processes of that kind)."""
+class Periodic:
+    """``tick`` every ``interval`` seconds in a thread, while the ``with`` block runs."""
 
-    def __init__(self, kinds: dict[str, Callable[[], list[psutil.Process]]], interval: float = 0.25):
-        self.kinds = kinds
+    def __init__(self, interval: float):
         self.interval = interval
-        self.peak_bytes = dict.fromkeys(kinds, 0)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
-    def __enter__(self) -> PeakMemory:
+    def __enter__(self) -> Self:
         self._thread.start()
         return self
 
@@ -160,10 +167,26 @@ class PeakMemory:
 
     def _run(self) -> None:
         while not self._stop.wait(self.interval):
-            for kind, processes in self.kinds.items():
-                for process in processes():
-                    with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):
-                        self.peak_bytes[kind] = max(self.peak_bytes[kind], process.memory_info().rss)
+            self.tick()
+
+    def tick(self) -> None:
+        raise NotImplementedError
+
+
+class PeakMemory(Periodic):
+    """Samples the resident set size of some processes every ``interval`` seconds in a thread
+    and keeps the highest value seen for each kind (``max`` over the processes of that kind)."""
+
+    def __init__(self, kinds: dict[str, Callable[[], list[psutil.Process]]], interval: float = 0.25):
+        super().__init__(interval)
+        self.kinds = kinds
+        self.peak_bytes = dict.fromkeys(kinds, 0)
+
+    def tick(self) -> None:
+        for kind, processes in self.kinds.items():
+            for process in processes():
+                with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):
+                    self.peak_bytes[kind] = max(self.peak_bytes[kind], process.memory_info().rss)
 
     def peak_mib(self, kind: str) -> float:
         return self.peak_bytes[kind] / 2**20

@@ -29,7 +29,6 @@ Prints ``name=value`` lines; ``inbound_messages_per_s`` counts only reports that
 from __future__ import annotations
 
 import argparse
-import http.server
 import os
 import random
 import re
@@ -37,7 +36,6 @@ import resource
 import shutil
 import subprocess
 import sys
-import threading
 import time
 import urllib.parse
 import urllib.request
@@ -68,6 +66,7 @@ from benchmarks.common import (  # noqa: E402
     wait_until,
     with_children,
 )
+from tests.services import SendsmsStub  # noqa: E402
 
 WORK = Path("/tmp/umubyeyi-benchmark-inbound")
 SECRET = "benchmark-gateway-secret"
@@ -354,18 +353,6 @@ def measure_inbound(
     return result["rate"]
 
 
-class StubKannel(http.server.BaseHTTPRequestHandler):
-    """Kannel's sendsms answering 202 Accepted, as the real one does."""
-
-    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
-        self.send_response(202)
-        self.end_headers()
-        self.wfile.write(b"0: Accepted for delivery")
-
-    def log_message(self, *args) -> None:
-        pass
-
-
 def build(arguments) -> dict[str, list[str]]:
     """Migrate and fill the database; returns the prepared requests of each run."""
     from django.core.management import call_command
@@ -461,8 +448,8 @@ def main() -> None:
 def run_with_worker(stack, base_url, runs, arguments, env, kannel_port, queue_length, trivial) -> None:
     """The gateway again, with a Celery worker delivering every reply to a stub Kannel meanwhile,
     as in production (it first delivers what the run without a worker left in Redis)."""
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", kannel_port), StubKannel)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    kannel = SendsmsStub(port=kannel_port)
+    kannel.start()
     celery = [sys.executable, "-m", "celery", "-A", "config", "worker", "-l", "warning", "--concurrency=2"]
     celery += ["-Q", "default,emergency,reminders", "--without-gossip", "--without-mingle"]
     try:
@@ -477,7 +464,7 @@ def run_with_worker(stack, base_url, runs, arguments, env, kannel_port, queue_le
                 emit(f"{name}_ratio_to_trivial", rate / (trivial["requests"] / trivial["seconds"]))
         emit("celery_worker_peak_rss_mib", worker_memory.peak_mib("celery_worker"))
     finally:
-        server.shutdown()
+        kannel.stop()
 
 
 def _delivered(since_outgoing: int) -> int:

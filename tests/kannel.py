@@ -108,6 +108,15 @@ class ChildProcess:
 
         return wait_until(check, timeout=timeout)
 
+    def kill(self) -> None:
+        """SIGKILL the program and its children, as a crash or a machine lost would."""
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=10)
+        if self.process is not None and self.process.stdin:
+            self.process.stdin.close()
+        self.process = None
+
     def stop(self) -> None:
         if self.process is None:
             return
@@ -186,7 +195,7 @@ class WebApp(ChildProcess):
     def _answers(self) -> bool:
         try:
             requests.get(f"{self.url}/gateway/kannel/", timeout=2)
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # still starting (a busy machine)
             return False
         return True
 

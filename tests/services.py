@@ -1,15 +1,19 @@
-"""Real services for the tests: a private Redis server and Celery worker/beat processes."""
+"""Real services for the tests: a private Redis server, Celery worker/beat processes, and a stub
+of Kannel's sendsms that remembers every SMS handed to it."""
 
 from __future__ import annotations
 
+import http.server
 import os
 import shutil
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import redis
 
@@ -123,8 +127,17 @@ class CeleryProcess:
     """``celery worker`` or ``celery beat`` in a child process, with the test's database and
     broker and fast timers for the test."""
 
-    def __init__(self, kind: str, *, broker_url: str, extra_env: dict[str, str], args: list[str]):
+    def __init__(
+        self,
+        kind: str,
+        *,
+        broker_url: str,
+        extra_env: dict[str, str],
+        args: list[str],
+        log: Path | None = None,
+    ):
         self.kind = kind
+        self.log = log
         self.env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "config.settings",
@@ -137,7 +150,18 @@ class CeleryProcess:
 
     def start(self) -> None:
         command = [sys.executable, "-m", "celery", "-A", "config", self.kind, "-l", "warning", *self.args]
-        self.process = subprocess.Popen(command, cwd=ROOT, env=self.env, start_new_session=True)
+        if self.log is None:
+            self.process = subprocess.Popen(command, cwd=ROOT, env=self.env, start_new_session=True)
+            return
+        with self.log.open("ab") as output:
+            self.process = subprocess.Popen(
+                command,
+                cwd=ROOT,
+                env=self.env,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
@@ -154,3 +178,50 @@ class CeleryProcess:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait(timeout=10)
         self.process = None
+
+
+class LoopbackServer:
+    """An HTTP server of the test's own, on a free loopback port, serving from a thread."""
+
+    path = ""
+
+    def __init__(self, handler: type[http.server.BaseHTTPRequestHandler], port: int | None = None):
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", port or free_port()), handler)
+        self.server.daemon_threads = True
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}{self.path}"
+
+    def start(self) -> None:
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class SendsmsStub(LoopbackServer):
+    """Kannel's ``sendsms`` as the SMS backend sees it: answers ``202 Accepted`` and remembers
+    every SMS handed over, as (receiver, text) in arrival order."""
+
+    path = "/cgi-bin/sendsms"
+
+    def __init__(self, port: int | None = None):
+        self.sent: list[tuple[str, str]] = []
+        lock = threading.Lock()
+        sent = self.sent
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+                query = parse_qs(urlsplit(self.path).query)
+                with lock:
+                    sent.append((query.get("to", [""])[0], query.get("text", [""])[0]))
+                self.send_response(202)
+                self.end_headers()
+                self.wfile.write(b"0: Accepted for delivery")
+
+            def log_message(self, *args) -> None:
+                pass
+
+        super().__init__(Handler, port)
