@@ -381,7 +381,7 @@ def main() -> None:
     # This process runs run_due at the end: it sends through the same Kannel, on the same timers.
     system = {
         "SMS_GATEWAY_SECRET": secret,
-        "SMS_DEFAULT_BACKEND": "kannel-backend",
+        "SMS_BACKEND": "kannel-backend",
         "SWEEP_INTERVAL_SECONDS": str(SWEEP_SECONDS),
         "ESCALATE_AFTER_MINUTES": ESCALATE_AFTER_MINUTES,
         **kannel.backend_environment(),

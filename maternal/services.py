@@ -584,7 +584,9 @@ def close_alert(
     """``RAR``: the outcome of the mother's open alert; closes it and stops its ladder. An active
     volunteer may close any alert for the mother; any other phone (a pending volunteer, a
     stranger) only the alert it raised itself."""
-    alerts = Alert.objects.filter(mother_identifier=mother_identifier.upper()).exclude(status=Alert.Status.CLOSED)
+    alerts = Alert.objects.filter(mother_identifier=mother_identifier.upper()).exclude(
+        status=Alert.Status.CLOSED
+    )
     if reporter is None or reporter.status != Reporter.Status.ACTIVE:
         alerts = alerts.filter(sender_phone=sender_phone)
     alert = alerts.order_by("-raised_at").first()

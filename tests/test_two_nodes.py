@@ -72,7 +72,7 @@ def two_nodes(transactional_db, redis_server: RedisServer, gateway: SendsmsStub,
     environment = deployed_environment(
         broker_url=redis_server.url,
         gateway_secret=secrets.token_urlsafe(16),
-        SMS_DEFAULT_BACKEND="kannel-backend",
+        SMS_BACKEND="kannel-backend",
         KANNEL_SENDSMS_URL=gateway.url,
         SWEEP_INTERVAL_SECONDS="1",
         # Levels 2 and 3 fall after the test: level 1 is what is checked.
