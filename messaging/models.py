@@ -55,6 +55,7 @@ class InboundMessage(models.Model):
 class OutgoingMessage(models.Model):
     class Status(models.TextChoices):
         QUEUED = "queued"
+        SENDING = "sending", "Being handed to the gateway"
         SENT = "sent"
         RETRYING = "retrying"
         FAILED = "failed"

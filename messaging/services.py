@@ -9,12 +9,14 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import logging
+import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 import requests
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, transaction
+from django.db import connection as db_connection
 from django.db.models import F
 from django.utils import timezone
 from rapidsms.models import Connection
@@ -197,54 +199,72 @@ def _send_through_backend(message: OutgoingMessage) -> None:
         raise
 
 
+#: How long a claimed message may take to be handed over before another delivery may take it:
+#: far longer than a send can last (the Kannel backend gives up after 10 s), so only a message
+#: whose worker died half-way is taken again.
+SENDING_LEASE = timedelta(minutes=10)
+#: How long a delivery keeps trying to write its result while the database is away (a restart, a
+#: failover): within a Celery task's time limit, and long enough for a PostgreSQL restart.
+RESULT_RETRY_SECONDS = 30
+DELIVERABLE = [Status.QUEUED, Status.RETRYING, Status.SENDING]
+
+
 def deliver(message_id: int) -> bool:
     """Send one queued message through its backend, at most once. Returns whether it was sent.
 
-    The claim, the hand-over to the backend and the result commit together: a worker killed
-    half-way leaves the message queued, never marked sent unsent or sent twice by the database
-    backend. (A gateway that accepted the message just before the crash may get it again: SMS
-    gateways offer no idempotency key, so the rare duplicate is preferred to a loss.)"""
+    The claim commits first (status "sending", with a lease), then the message is handed to the
+    backend, then its result is written, retried while the database is away: a database restart
+    at the wrong moment neither loses the message nor sends it again. Only a worker killed
+    between the hand-over and the result leaves a message "sending"; when its lease ends it is
+    sent again (SMS gateways offer no idempotency key: a rare duplicate is preferred to a loss)."""
     now = timezone.now()
-    with transaction.atomic():
-        claimed = OutgoingMessage.objects.filter(
-            pk=message_id, status__in=[Status.QUEUED, Status.RETRYING], next_attempt_at__lte=now
-        ).update(status=Status.SENT, sent_at=now, attempts=F("attempts") + 1, failure_reason="")
-        if claimed != 1:
-            return False
-        message = OutgoingMessage.objects.get(pk=message_id)
-        try:
-            _send_through_backend(message)
-        except PermanentSendError as error:
-            _record_failure(message, Status.FAILED, reason=str(error))
-            logger.error("Message %s failed for good: %s", message_id, error)
-            return False
-        except Exception as error:
-            backoff = min(timedelta(seconds=30 * 2 ** (message.attempts - 1)), MAX_BACKOFF)
-            _record_failure(message, Status.RETRYING, reason=str(error), next_attempt_at=now + backoff)
-            logger.warning("Message %s will be retried in %s: %s", message_id, backoff, error)
-            return False
+    claimed = OutgoingMessage.objects.filter(
+        pk=message_id, status__in=DELIVERABLE, next_attempt_at__lte=now
+    ).update(status=Status.SENDING, attempts=F("attempts") + 1, next_attempt_at=now + SENDING_LEASE)
+    if claimed != 1:
+        return False
+    message = OutgoingMessage.objects.get(pk=message_id)
+    try:
+        _send_through_backend(message)
+    except PermanentSendError as error:
+        logger.error("Message %s failed for good: %s", message_id, error)
+        _record_result(message_id, status=Status.FAILED, sent_at=None, failure_reason=str(error)[:255])
+        return False
+    except Exception as error:
+        backoff = min(timedelta(seconds=30 * 2 ** (message.attempts - 1)), MAX_BACKOFF)
+        logger.warning("Message %s will be retried in %s: %s", message_id, backoff, error)
+        _record_result(
+            message_id,
+            status=Status.RETRYING,
+            sent_at=None,
+            failure_reason=str(error)[:255],
+            next_attempt_at=timezone.now() + backoff,
+        )
+        return False
+    _record_result(message_id, status=Status.SENT, sent_at=timezone.now(), failure_reason="")
     return True
 
 
-def _record_failure(
-    message: OutgoingMessage, status: str, *, reason: str, next_attempt_at: datetime | None = None
-) -> None:
-    OutgoingMessage.objects.filter(pk=message.pk).update(
-        status=status,
-        sent_at=None,
-        failure_reason=reason[:255],
-        next_attempt_at=next_attempt_at or message.next_attempt_at,
-    )
+def _record_result(message_id: int, **result: object) -> None:
+    deadline = time.monotonic() + RESULT_RETRY_SECONDS
+    while True:
+        try:
+            OutgoingMessage.objects.filter(pk=message_id, status=Status.SENDING).update(**result)
+            return
+        except (OperationalError, InterfaceError):
+            if db_connection.in_atomic_block or time.monotonic() > deadline:
+                raise
+            logger.warning("Could not record the result of message %s yet; retrying", message_id)
+            db_connection.close()
+            time.sleep(1)
 
 
 def sweep_outbox(*, now: datetime | None = None, emergency: bool | None = None) -> dict[str, int]:
-    """Deliver every message due so far (never handed to a worker, broker away, or waiting for
-    a retry), emergencies first; ``emergency`` limits the sweep to emergency (True) or routine
+    """Deliver every message due so far (never handed to a worker, broker away, waiting for a
+    retry, or left "sending" by a worker that died), emergencies first; ``emergency`` limits the sweep to emergency (True) or routine
     (False) messages, so that the emergency queue's sweep never waits behind a routine backlog."""
     now = now or timezone.now()
-    due = OutgoingMessage.objects.filter(
-        status__in=[Status.QUEUED, Status.RETRYING], next_attempt_at__lte=now
-    )
+    due = OutgoingMessage.objects.filter(status__in=DELIVERABLE, next_attempt_at__lte=now)
     if emergency is not None:
         due = due.filter(emergency=emergency)
     due = due.order_by("-emergency", "pk").values_list("pk", flat=True)

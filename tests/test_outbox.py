@@ -176,3 +176,50 @@ def test_run_due_after_a_long_outage_sends_what_is_due_beside_a_huge_backlog_wai
     output = io.StringIO()
     call_command("run_due", stdout=output, stderr=io.StringIO())
     assert output.getvalue() == "-> +250788000002: due now\n"
+
+
+def test_a_message_being_sent_by_another_worker_is_not_taken_by_the_sweep(queued):
+    OutgoingMessage.objects.filter(pk=queued.pk).update(
+        status=Status.SENDING, next_attempt_at=timezone.now() + services.SENDING_LEASE
+    )
+    assert services.sweep_outbox() == {"sent": 0}
+
+
+def test_a_message_left_sending_by_a_dead_worker_is_sent_when_its_lease_ends(queued):
+    OutgoingMessage.objects.filter(pk=queued.pk).update(status=Status.SENDING, next_attempt_at=timezone.now())
+    assert services.sweep_outbox() == {"sent": 1}
+    assert BackendMessage.objects.filter(text="Hello").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_database_restart_after_the_hand_over_neither_loses_nor_resends_the_message(monkeypatch):
+    """PostgreSQL ends the worker's connection just after the gateway took the SMS (a restart or
+    a failover): the result is written once the database answers again, and no sweep resends it."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("pg_terminate_backend is PostgreSQL's; SQLite has no connection to cut")
+    import psycopg
+
+    message = services.queue_message(phone="+250788123456", text="Hello")
+    send = services._send_through_backend
+
+    def send_then_lose_the_connection(outgoing: OutgoingMessage) -> None:
+        send(outgoing)
+        config = connection.settings_dict
+        with psycopg.connect(
+            dbname=config["NAME"],
+            user=config["USER"],
+            password=config["PASSWORD"],
+            host=config["HOST"],
+            port=config["PORT"],
+            autocommit=True,
+        ) as killer:
+            killer.execute("SELECT pg_terminate_backend(%s)", [connection.connection.info.backend_pid])
+
+    monkeypatch.setattr(services, "_send_through_backend", send_then_lose_the_connection)
+    assert services.deliver(message.pk) is True
+    message.refresh_from_db()
+    assert message.status == Status.SENT
+    assert services.sweep_outbox(now=timezone.now() + services.SENDING_LEASE * 2) == {"sent": 0}
+    assert BackendMessage.objects.filter(text="Hello").count() == 1
