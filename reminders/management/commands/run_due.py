@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from messaging.models import OutgoingMessage
-from messaging.services import inline_delivery, sweep_outbox
+from messaging.services import DELIVERABLE, inline_delivery, sweep_outbox
 from reminders.escalation import sweep_escalations
 from reminders.services import send_due_reminders
 
@@ -30,8 +30,7 @@ class Command(BaseCommand):
                 raise CommandError(f"--at: {error}") from None
             if timezone.is_naive(moment):
                 moment = timezone.make_aware(moment)
-        waiting = [OutgoingMessage.Status.QUEUED, OutgoingMessage.Status.RETRYING]
-        pending_before = list(OutgoingMessage.objects.filter(status__in=waiting).values_list("pk", flat=True))
+        pending_before = list(OutgoingMessage.objects.filter(status__in=DELIVERABLE).values_list("pk", flat=True))
         last_id = OutgoingMessage.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
         with inline_delivery():
             escalations = sweep_escalations(now=moment)
