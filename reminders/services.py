@@ -31,7 +31,11 @@ from reminders.schedules import PlannedContact, antenatal_plan, postnatal_plan
 logger = logging.getLogger(__name__)
 Status = Reminder.Status
 OPEN_STATUSES = [Status.PLANNED, Status.SENT]
-ACTIVE = Pregnancy.Status.ACTIVE
+#: What is still followed, by the pregnancy's status: the antenatal plan while she is pregnant, her
+#: postnatal contacts after the birth (docs/lifecycle.md). Nothing is sent about any other status.
+FOLLOWED = Q(pregnancy__status=Pregnancy.Status.ACTIVE) | Q(
+    pregnancy__status=Pregnancy.Status.DELIVERED, kind=Reminder.Kind.PNC
+)
 
 
 # --- planning ------------------------------------------------------------------------------
@@ -122,12 +126,11 @@ def _newly_missed(today: date):
     return Reminder.objects.filter(
         status__in=[Status.SENT, Status.EXPIRED],
         due_date__lte=today - settings.MISSED_VISIT_AFTER,
-        pregnancy__status=ACTIVE,
-    )
+    ).filter(FOLLOWED)
 
 
 def _due(today: date):
-    return Reminder.objects.filter(status=Status.PLANNED, due_date__lte=today, pregnancy__status=ACTIVE)
+    return Reminder.objects.filter(status=Status.PLANNED, due_date__lte=today).filter(FOLLOWED)
 
 
 def work_for_today(today: date) -> dict[int, list[int]]:

@@ -183,3 +183,45 @@ def test_the_health_centre_gets_one_risk_digest_a_day(pregnancy, risk_reported):
     )
     assert run_due(date(2026, 11, 26), 15) == []
     assert len(run_due(date(2026, 11, 27), 9)) == 1
+
+
+# --- after the birth -------------------------------------------------------------------------------
+
+BIRTH_DAY = date(2026, 11, 25)  # PNC 1 on 26.11, PNC 2 on 28.11, PNC 3 on 02.12, PNC 4 on 06.01
+
+
+@pytest.fixture
+def delivered(db):
+    with at(date(2026, 11, 26)):
+        pregnancy = PregnancyFactory(
+            last_menstrual_period=date(2026, 2, 20), reporter=ReporterFactory(language="en")
+        )
+        services.plan_pregnancy(pregnancy, today=date(2026, 11, 26))
+        maternal.record_birth(
+            reporter=pregnancy.reporter,
+            mother_identifier=pregnancy.mother.identifier,
+            birth_date=BIRTH_DAY,
+            place="hc",
+            babies=[maternal.NewBaby(1, "gi")],
+            today=date(2026, 11, 26),
+        )
+    return pregnancy
+
+
+def test_postnatal_reminders_are_sent_on_their_days_after_a_birth(delivered):
+    identifier = delivered.mother.identifier
+    for day, number in [(date(2026, 11, 26), 1), (date(2026, 11, 28), 2), (date(2026, 12, 2), 3)]:
+        assert run_due(day) == [
+            f"-> {delivered.reporter.phone}: Reminders {day:%d.%m}: {identifier} PNC {number} on {day:%d.%m}"
+        ]
+    first_line = run_due(date(2027, 1, 6))[0]  # then the contacts not reported, as missed
+    assert first_line.startswith(
+        f"-> {delivered.reporter.phone}: Reminders 06.01: {identifier} PNC 4 on 06.01"
+    )
+
+
+def test_a_postnatal_contact_not_reported_14_days_after_due_becomes_missed(delivered):
+    run_due(date(2026, 11, 26))
+    [line] = run_due(date(2026, 12, 10))
+    assert "Missed visits" in line and "PNC 1" in line
+    assert delivered.reminders.get(kind="pnc", sequence=1).status == Reminder.Status.MISSED
