@@ -627,12 +627,13 @@ def record_death(
     date_of_death: date,
     place: str = "",
     child_number: int | None = None,
+    today: date | None = None,
     message: InboundMessage | None = None,
 ) -> Death:
     """``DTH`` (and ``LOS``): a maternal death, stillbirth, miscarriage, newborn or child death.
-    A miscarriage or maternal death closes the pregnancy; a stillbirth is recorded against the
-    birth (a birth with a stillborn baby when none was reported yet); newborn and child deaths
-    against the baby. Reminders left are cancelled when nothing is left to follow."""
+    A maternal death closes all her follow-up; a miscarriage closes the pregnancy. A stillbirth,
+    newborn or child death closes only that baby's record: the mother's own postnatal contacts go
+    on (a stillbirth reported before any birth is itself the birth, and starts them)."""
     Kind = Death.Kind
     allowed = {
         Kind.MISCARRIAGE: (Pregnancy.Status.ACTIVE,),
@@ -654,17 +655,22 @@ def record_death(
     death = Death.objects.create(
         pregnancy=pregnancy, baby=baby, kind=kind, date=date_of_death, place=place, source_message=message
     )
-    closing_status = {
-        Kind.MATERNAL: Pregnancy.Status.MATERNAL_DEATH,
-        Kind.MISCARRIAGE: Pregnancy.Status.LOST,
-        Kind.STILLBIRTH: Pregnancy.Status.DELIVERED,
-    }.get(kind)
-    if closing_status and pregnancy.status == Pregnancy.Status.ACTIVE or kind == Kind.MATERNAL:
-        Pregnancy.objects.filter(pk=pregnancy.pk).update(status=closing_status, closed_on=date_of_death)
-    if kind in (Kind.MATERNAL, Kind.MISCARRIAGE, Kind.STILLBIRTH) or (
-        baby is not None and not pregnancy.birth.babies.filter(died_on__isnull=True, stillborn=False).exists()
-    ):
+    if kind == Kind.MATERNAL:
+        # A death after the birth keeps the pregnancy's end (the birth) as its closing date.
+        pregnancy.status, pregnancy.closed_on = (
+            Pregnancy.Status.MATERNAL_DEATH,
+            pregnancy.closed_on or date_of_death,
+        )
+        pregnancy.save(update_fields=["status", "closed_on"])
         reminders.cancel_remaining(pregnancy)
+    elif kind == Kind.MISCARRIAGE:
+        pregnancy.status, pregnancy.closed_on = Pregnancy.Status.LOST, date_of_death
+        pregnancy.save(update_fields=["status", "closed_on"])
+        reminders.cancel_remaining(pregnancy)
+    elif kind == Kind.STILLBIRTH and pregnancy.status == Pregnancy.Status.ACTIVE:
+        pregnancy.status, pregnancy.closed_on = Pregnancy.Status.DELIVERED, date_of_death
+        pregnancy.save(update_fields=["status", "closed_on"])
+        reminders.plan_postnatal(pregnancy, birth_date=date_of_death, today=today or timezone.localdate())
     audit(
         mother=pregnancy.mother,
         message=message,
@@ -680,6 +686,7 @@ def _baby_who_died(
     """The baby a stillbirth, newborn or child death is about. A stillbirth before any birth was
     reported is itself the birth (of a stillborn baby)."""
     birth = getattr(pregnancy, "birth", None)
+    identifier = pregnancy.mother.identifier
     if kind == Death.Kind.STILLBIRTH and birth is None:
         birth = Birth.objects.create(
             pregnancy=pregnancy, birth_date=date_of_death, place=place, source_message=message
@@ -690,8 +697,12 @@ def _baby_who_died(
         if kind == Death.Kind.STILLBIRTH:
             return None
         raise Refusal(
-            _("No child %(number)s recorded for %(id)s.")
-            % {"number": child_number, "id": pregnancy.mother.identifier}
+            _("No child %(number)s recorded for %(id)s.") % {"number": child_number, "id": identifier}
+        )
+    if baby.stillborn or baby.died_on:
+        raise Refusal(
+            _("Child %(number)s of %(id)s is already recorded as dead; nothing was recorded.")
+            % {"number": child_number, "id": identifier}
         )
     if kind == Death.Kind.STILLBIRTH:
         Baby.objects.filter(pk=baby.pk).update(stillborn=True)

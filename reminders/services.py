@@ -101,6 +101,14 @@ def clear_visit(pregnancy: Pregnancy, *, kind: str, sequence: int) -> bool:
     )
 
 
+def promised(pregnancy: Pregnancy, *, kind: str, today: date, after: int = 0) -> list[Reminder]:
+    """The reminders of ``kind`` still to be sent on or after ``today`` (numbered above ``after``):
+    what a reply may promise, read from the rows that will send it."""
+    return list(
+        pregnancy.reminders.filter(kind=kind, sequence__gt=after, status=Status.PLANNED, due_date__gte=today)
+    )
+
+
 def cancel_remaining(pregnancy: Pregnancy) -> int:
     """Closing a pregnancy (loss, death, move) cancels what is left."""
     return pregnancy.reminders.filter(status__in=OPEN_STATUSES).update(status=Status.CANCELLED)

@@ -40,6 +40,13 @@ def registered(reply, volunteer):
     return Pregnancy.objects.get(mother__identifier=MOTHER)
 
 
+@pytest.fixture
+def near_term(reply, volunteer):
+    """A mother registered at 39 weeks (LMP 22.02.2026, EDD 29.11.2026)."""
+    reply(str(volunteer.phone), f"PRE {MOTHER} 22.02.2026 2 1 nr np")
+    return Pregnancy.objects.get(mother__identifier=MOTHER)
+
+
 def chw(reply, volunteer, text):
     return reply(str(volunteer.phone), text)
 
@@ -206,23 +213,23 @@ def test_rar_without_an_open_alert_is_refused(reply, volunteer, registered):
 # --- BIR, PNC, DTH, LOS, DEP ---------------------------------------------------------------------
 
 
-def test_birth_closes_the_pregnancy_and_plans_postnatal_visits(reply, volunteer, registered):
+def test_birth_closes_the_pregnancy_and_plans_postnatal_visits(reply, volunteer, near_term):
     answer = chw(reply, volunteer, f"BIR {MOTHER} 25.11.2026 hc gi 3.2 bf1")
-    registered.refresh_from_db()
-    assert registered.status == Pregnancy.Status.DELIVERED
+    near_term.refresh_from_db()
+    assert near_term.status == Pregnancy.Status.DELIVERED
     baby = Baby.objects.get()
     assert (baby.sex, str(baby.weight_kg)) == ("gi", "3.2")
-    assert not registered.reminders.filter(kind="anc", status="planned").exists()
-    assert registered.reminders.filter(kind="pnc", status="planned").count() == 4
+    assert not near_term.reminders.filter(kind="anc", status="planned").exists()
+    assert near_term.reminders.filter(kind="pnc", status="planned").count() == 4
     assert "Postnatal visits: 26.11, 28.11, 02.12, 06.01" in answer
 
 
-def test_twins_in_one_short_form_message(reply, volunteer, registered):
+def test_twins_in_one_short_form_message(reply, volunteer, near_term):
     chw(reply, volunteer, f"BIR {MOTHER} 25.11.2026 hc gi 2.4 bo 2.6")
     assert sorted(Baby.objects.values_list("child_number", "sex")) == [(1, "gi"), (2, "bo")]
 
 
-def test_twins_in_two_long_form_messages_share_one_birth(reply, volunteer, registered):
+def test_twins_in_two_long_form_messages_share_one_birth(reply, volunteer, near_term):
     chw(reply, volunteer, f"BIR {MOTHER} 01 25.11.2026 gi np hc bf1 wt2.4")
     chw(reply, volunteer, f"BIR {MOTHER} 02 25.11.2026 bo np hc bf1 wt2.6")
     assert Birth.objects.count() == 1 and Baby.objects.count() == 2
@@ -233,7 +240,7 @@ def test_birth_before_the_lmp_is_refused(reply, volunteer, registered):
     assert not Birth.objects.exists()
 
 
-def test_pnc_is_recorded_after_a_birth(reply, volunteer, registered):
+def test_pnc_is_recorded_after_a_birth(reply, volunteer, near_term):
     chw(reply, volunteer, f"BIR {MOTHER} 25.11.2026 hc gi")
     answer = chw(reply, volunteer, f"PNC {MOTHER} 1 26.11.2026")
     assert Visit.objects.get(kind="pnc").contact_number == 1
@@ -245,19 +252,66 @@ def test_pnc_before_any_birth_is_refused(reply, volunteer, registered):
     assert not Visit.objects.exists()
 
 
-def test_newborn_death_is_recorded_against_the_baby(reply, volunteer, registered):
+def test_newborn_death_is_recorded_against_the_baby(reply, volunteer, near_term):
     chw(reply, volunteer, f"BIR {MOTHER} 20.11.2026 hc gi")
     chw(reply, volunteer, f"DTH {MOTHER} nd 25.11.2026")
     death = Death.objects.get()
     assert death.kind == "nd" and death.baby.died_on.isoformat() == "2026-11-25"
-    assert not registered.reminders.filter(status="planned").exists()
 
 
-def test_stillbirth_is_recorded_as_a_birth_with_a_stillborn_baby(reply, volunteer, registered):
+def test_a_newborn_death_keeps_the_mothers_postnatal_visits(reply, volunteer, near_term):
+    chw(reply, volunteer, f"BIR {MOTHER} 25.11.2026 hc gi")
+    answer = chw(reply, volunteer, f"DTH {MOTHER} nd 26.11.2026")
+    planned = near_term.reminders.filter(kind="pnc", status="planned")
+    assert list(planned.values_list("sequence", flat=True)) == [1, 2, 3, 4]
+    assert answer == (
+        f"Newborn death of child 1 of {MOTHER} recorded (26.11.2026). We are sorry. "
+        "The mother's postnatal visits go on: 26.11, 28.11, 02.12, 06.01."
+    )
+
+
+def test_a_stillbirth_after_the_birth_report_keeps_the_mothers_postnatal_visits(reply, volunteer, near_term):
+    chw(reply, volunteer, f"BIR {MOTHER} 25.11.2026 hc gi")
     chw(reply, volunteer, f"DTH {MOTHER} sbd 25.11.2026")
-    registered.refresh_from_db()
-    assert registered.status == Pregnancy.Status.DELIVERED
     assert Baby.objects.get().stillborn
+    assert near_term.reminders.filter(kind="pnc", status="planned").count() == 4
+
+
+def test_stillbirth_is_recorded_as_a_birth_with_a_stillborn_baby(reply, volunteer, near_term):
+    chw(reply, volunteer, f"DTH {MOTHER} sbd 25.11.2026")
+    near_term.refresh_from_db()
+    assert near_term.status == Pregnancy.Status.DELIVERED
+    assert Baby.objects.get().stillborn
+
+
+def test_a_stillbirth_reported_before_any_birth_starts_the_mothers_postnatal_visits(
+    reply, volunteer, near_term
+):
+    answer = chw(reply, volunteer, f"DTH {MOTHER} sbd 25.11.2026")
+    assert not near_term.reminders.filter(kind="anc", status="planned").exists()
+    assert near_term.reminders.filter(kind="pnc", status="planned").count() == 4
+    assert answer.endswith("The mother's postnatal visits go on: 26.11, 28.11, 02.12, 06.01.")
+
+
+def test_a_maternal_death_after_the_birth_cancels_her_postnatal_visits(reply, volunteer, near_term):
+    chw(reply, volunteer, f"BIR {MOTHER} 25.11.2026 hc gi")
+    answer = chw(reply, volunteer, f"DTH {MOTHER} md 26.11.2026")
+    near_term.refresh_from_db()
+    assert near_term.status == Pregnancy.Status.MATERNAL_DEATH
+    assert near_term.closed_on.isoformat() == "2026-11-25"  # the pregnancy ended with the birth
+    assert not near_term.reminders.filter(status="planned").exists()
+    assert answer == (
+        f"Maternal death of {MOTHER} recorded (26.11.2026). We are sorry. "
+        "All her follow-up is closed and her reminders are cancelled."
+    )
+
+
+def test_a_second_death_report_about_a_baby_already_dead_is_refused(reply, volunteer, near_term):
+    chw(reply, volunteer, f"BIR {MOTHER} 25.11.2026 hc gi")
+    chw(reply, volunteer, f"DTH {MOTHER} nd 26.11.2026")
+    answer = chw(reply, volunteer, f"DTH {MOTHER} sbd 25.11.2026")
+    assert "already recorded as dead" in answer
+    assert Death.objects.count() == 1
 
 
 def test_maternal_death_closes_the_pregnancy_and_cancels_reminders(reply, volunteer, registered):
@@ -272,7 +326,9 @@ def test_loss_closes_the_pregnancy(reply, volunteer, registered):
     registered.refresh_from_db()
     assert registered.status == Pregnancy.Status.LOST
     assert Death.objects.get().kind == "mcc"
-    assert MOTHER in answer
+    assert answer == (
+        f"Pregnancy loss of {MOTHER} recorded (24.11.2026). Her pregnancy is closed and its reminders are cancelled."
+    )
 
 
 def test_departure_closes_the_pregnancy_and_cancels_reminders(reply, volunteer, registered):
