@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -206,6 +207,9 @@ class Pregnancy(models.Model):
 
     def gestational_age_weeks(self, on: date) -> int:
         return (on - self.last_menstrual_period).days // 7
+
+    def is_post_term(self, on: date) -> bool:
+        return self.gestational_age_weeks(on) >= settings.POST_TERM_WEEKS
 
     @property
     def is_active(self) -> bool:

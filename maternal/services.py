@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -145,8 +146,6 @@ def find_mother(identifier: str) -> Mother | None:
 
 def check_catchment(reporter: Reporter, mother: Mother) -> None:
     """A volunteer reports only on mothers of their facility's catchment (settable)."""
-    from django.conf import settings
-
     if settings.CATCHMENT_RESTRICTED and mother.facility_id != reporter.facility_id:
         raise Refusal(
             _("Mother %(id)s belongs to another health facility; her own volunteer must report.")
@@ -172,7 +171,16 @@ def register_pregnancy(
 ) -> Pregnancy:
     """Register a pregnancy (``PRE``): computes the EDD, flags risk, refuses a second active
     pregnancy for the same mother. ``mother_identifier`` is None for a woman without an ID
-    (``NEW``): she gets a short system ID."""
+    (``NEW``): she gets a short system ID. An LMP less than MIN_WEEKS_AT_REGISTRATION ago is
+    taken for a typing mistake and refused; one POST_TERM_WEEKS or more ago is registered high-risk
+    (the reply tells the volunteer to refer her now)."""
+    if (today - last_menstrual_period).days < 7 * settings.MIN_WEEKS_AT_REGISTRATION:
+        raise Refusal(
+            _(
+                "LMP %(lmp)s is less than %(weeks)s weeks ago: check the date and send PRE again. Nothing was recorded."
+            )
+            % {"lmp": f"{last_menstrual_period:%d.%m.%Y}", "weeks": settings.MIN_WEEKS_AT_REGISTRATION}
+        )
     if mother_identifier is None:
         mother = Mother.objects.create(
             identifier=_new_system_identifier(),
@@ -206,7 +214,10 @@ def register_pregnancy(
             if mother_phone:
                 mother.phone = mother_phone
             mother.save()
-    high_risk = any(code != "nr" for code in previous_risks) or any(code != "np" for code in symptoms)
+    post_term = (today - last_menstrual_period).days >= 7 * settings.POST_TERM_WEEKS
+    high_risk = (
+        post_term or any(code != "nr" for code in previous_risks) or any(code != "np" for code in symptoms)
+    )
     try:
         with transaction.atomic():
             pregnancy = Pregnancy.objects.create(
@@ -238,7 +249,8 @@ def register_pregnancy(
         mother=mother,
         message=message,
         action="pregnancy_registered",
-        summary=f"pregnancy registered, LMP {last_menstrual_period:%d.%m.%Y}, G{gravidity} P{parity}",
+        summary=f"pregnancy registered, LMP {last_menstrual_period:%d.%m.%Y}, G{gravidity} P{parity}"
+        + (", post-term" if post_term else ""),
     )
     return pregnancy
 
@@ -577,6 +589,15 @@ def record_birth(
     _check_not_before_lmp(pregnancy, birth_date)
     birth = Birth.objects.filter(pregnancy=pregnancy).first()
     if birth is None:
+        weeks = pregnancy.gestational_age_weeks(birth_date)
+        if weeks < settings.VIABILITY_WEEKS:
+            raise Refusal(
+                _(
+                    "A birth at %(weeks)s weeks (before %(viable)s) is a pregnancy loss: send LOS %(id)s "
+                    "[date] or DTH %(id)s mcc. Nothing was recorded."
+                )
+                % {"weeks": weeks, "viable": settings.VIABILITY_WEEKS, "id": mother_identifier}
+            )
         if pregnancy.status != Pregnancy.Status.ACTIVE:
             raise Refusal(
                 _("The pregnancy of %(id)s is closed; nothing was recorded.") % {"id": mother_identifier}
@@ -688,6 +709,15 @@ def _baby_who_died(
     birth = getattr(pregnancy, "birth", None)
     identifier = pregnancy.mother.identifier
     if kind == Death.Kind.STILLBIRTH and birth is None:
+        weeks = pregnancy.gestational_age_weeks(date_of_death)
+        if weeks < settings.VIABILITY_WEEKS:
+            raise Refusal(
+                _(
+                    "A stillbirth at %(weeks)s weeks (before %(viable)s) is a miscarriage: send DTH %(id)s "
+                    "mcc or LOS %(id)s. Nothing was recorded."
+                )
+                % {"weeks": weeks, "viable": settings.VIABILITY_WEEKS, "id": identifier}
+            )
         birth = Birth.objects.create(
             pregnancy=pregnancy, birth_date=date_of_death, place=place, source_message=message
         )
@@ -706,9 +736,33 @@ def _baby_who_died(
         )
     if kind == Death.Kind.STILLBIRTH:
         Baby.objects.filter(pk=baby.pk).update(stillborn=True)
-    else:
-        Baby.objects.filter(pk=baby.pk).update(died_on=date_of_death)
+        return baby
+    _check_age_at_death(baby, kind, (date_of_death - birth.birth_date).days, identifier)
+    Baby.objects.filter(pk=baby.pk).update(died_on=date_of_death)
     return baby
+
+
+def _check_age_at_death(baby: Baby, kind: str, days: int, identifier: str) -> None:
+    """``nd`` is a death in the first NEONATAL_DAYS days of life, ``cd`` one after them."""
+    facts = {"number": baby.child_number, "id": identifier, "days": days, "limit": settings.NEONATAL_DAYS}
+    if days < 0:
+        raise Refusal(_("Child %(number)s of %(id)s was born after that date; nothing was recorded.") % facts)
+    if kind == Death.Kind.NEWBORN and days > settings.NEONATAL_DAYS:
+        raise Refusal(
+            _(
+                "Child %(number)s of %(id)s was %(days)s days old: a death after %(limit)s days is a child "
+                "death, send DTH %(id)s cd. Nothing was recorded."
+            )
+            % facts
+        )
+    if kind == Death.Kind.CHILD and days <= settings.NEONATAL_DAYS:
+        raise Refusal(
+            _(
+                "Child %(number)s of %(id)s was %(days)s days old: a death in the first %(limit)s days is a "
+                "newborn death, send DTH %(id)s nd. Nothing was recorded."
+            )
+            % facts
+        )
 
 
 @transaction.atomic

@@ -327,7 +327,7 @@ def _newborn_deaths() -> QuerySet:
         _deaths()
         .filter(kind=Death.Kind.NEWBORN)
         .alias(age=age)
-        .filter(Q(pregnancy__birth__isnull=True) | Q(age__lte=timedelta(days=28)))
+        .filter(Q(pregnancy__birth__isnull=True) | Q(age__lte=timedelta(days=settings.NEONATAL_DAYS)))
     )
 
 
@@ -492,8 +492,9 @@ INDICATORS: tuple[Indicator, ...] = (
         title="Newborn deaths (up to 28 days)",
         short_title="Newborn deaths",
         unit=Unit.COUNT,
-        rule=f"Deaths reported with code nd (DTH) and a death date {_IN_MONTH}, at most 28 days after the "
-        "recorded birth date (a newborn death without a recorded birth counts).",
+        rule=f"Deaths reported with code nd (DTH) and a death date {_IN_MONTH}, at most "
+        f"{settings.NEONATAL_DAYS} days after the recorded birth date (a newborn death without a recorded "
+        "birth counts).",
         sources=(Rows(_newborn_deaths, _dated("date")),),
     ),
     CountIndicator(

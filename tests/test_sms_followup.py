@@ -240,6 +240,47 @@ def test_birth_before_the_lmp_is_refused(reply, volunteer, registered):
     assert not Birth.objects.exists()
 
 
+@pytest.mark.parametrize("day", ["25.11.2026", "06.08.2026"], ids=["16-weeks", "0-weeks"])
+def test_a_birth_before_22_weeks_is_refused_as_a_pregnancy_loss(reply, volunteer, registered, day):
+    answer = chw(reply, volunteer, f"BIR {MOTHER} {day} hc gi")
+    assert "(before 22) is a pregnancy loss: send LOS" in answer and f"DTH {MOTHER} mcc" in answer
+    assert not Birth.objects.exists()
+    registered.refresh_from_db()
+    assert registered.is_active
+
+
+def test_a_stillbirth_before_22_weeks_is_refused_as_a_miscarriage(reply, volunteer, registered):
+    answer = chw(reply, volunteer, f"DTH {MOTHER} sbd 25.11.2026")
+    assert f"is a miscarriage: send DTH {MOTHER} mcc" in answer
+    assert not Death.objects.exists() and not Birth.objects.exists()
+
+
+def test_a_child_death_days_after_the_birth_is_refused_as_a_newborn_death(reply, volunteer, near_term):
+    chw(reply, volunteer, f"BIR {MOTHER} 20.11.2026 hc gi")
+    answer = chw(reply, volunteer, f"DTH {MOTHER} cd 25.11.2026")
+    assert f"was 5 days old: a death in the first 28 days is a newborn death, send DTH {MOTHER} nd" in answer
+    assert not Death.objects.exists()
+
+
+def test_a_newborn_death_after_28_days_is_refused_as_a_child_death(reply, volunteer, near_term):
+    chw(reply, volunteer, f"BIR {MOTHER} 28.10.2026 hc gi")
+    answer = chw(reply, volunteer, f"DTH {MOTHER} nd 26.11.2026")
+    assert f"was 29 days old: a death after 28 days is a child death, send DTH {MOTHER} cd" in answer
+    assert not Death.objects.exists()
+
+
+def test_a_death_on_the_28th_day_is_a_newborn_death(reply, volunteer, near_term):
+    chw(reply, volunteer, f"BIR {MOTHER} 29.10.2026 hc gi")
+    chw(reply, volunteer, f"DTH {MOTHER} nd 26.11.2026")
+    assert Death.objects.get().kind == "nd"
+
+
+def test_the_long_form_newborn_death_is_dated_the_day_it_is_reported(reply, volunteer, near_term):
+    chw(reply, volunteer, f"BIR {MOTHER} 24.11.2026 hc gi")
+    chw(reply, volunteer, f"DTH {MOTHER} 01 24.11.2026 ho nd")
+    assert Death.objects.get().date.isoformat() == "2026-11-26"
+
+
 def test_pnc_is_recorded_after_a_birth(reply, volunteer, near_term):
     chw(reply, volunteer, f"BIR {MOTHER} 25.11.2026 hc gi")
     answer = chw(reply, volunteer, f"PNC {MOTHER} 1 26.11.2026")

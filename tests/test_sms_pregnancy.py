@@ -50,6 +50,32 @@ def test_pre_national_long_form_is_accepted(reply, volunteer):
     assert "EDD 13.05.2027" in answer
 
 
+def test_an_lmp_42_weeks_ago_is_registered_high_risk_and_the_volunteer_told_to_refer_now(reply, volunteer):
+    answer = send(reply, volunteer, "PRE 1199870012345678 05.02.2026 2 1 nr np")
+    assert Pregnancy.objects.get().high_risk
+    assert "42 weeks" in answer
+    assert "Post-term, high risk: refer her to the health centre now, or check the LMP." in answer
+
+
+def test_an_lmp_a_day_short_of_42_weeks_is_not_post_term(reply, volunteer):
+    answer = send(reply, volunteer, "PRE 1199870012345678 06.02.2026 2 1 nr np")
+    assert not Pregnancy.objects.get().high_risk
+    assert "Post-term" not in answer
+
+
+def test_an_lmp_less_than_4_weeks_ago_is_queried_and_nothing_is_written(reply, volunteer):
+    answer = send(reply, volunteer, "PRE 1199870012345678 26.11.2026 2 1 nr np")
+    assert answer == (
+        "LMP 26.11.2026 is less than 4 weeks ago: check the date and send PRE again. Nothing was recorded."
+    )
+    assert not Pregnancy.objects.exists() and not Mother.objects.exists()
+
+
+def test_an_lmp_exactly_4_weeks_ago_is_registered(reply, volunteer):
+    send(reply, volunteer, "PRE 1199870012345678 29.10.2026 2 1 nr np")
+    assert Pregnancy.objects.count() == 1
+
+
 def test_pre_tolerates_spaces_plus_signs_case_and_a_trailing_full_stop(reply, volunteer):
     answer = send(reply, volunteer, "  pre+1199870012345678   06/08/26  2 1 NR NP.")
     assert Pregnancy.objects.count() == 1

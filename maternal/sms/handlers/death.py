@@ -22,9 +22,8 @@ class DeathHandler(KeywordHandler):
 
     def reply_to(self, command: DeathReport | LossReport) -> str:
         kind = command.death if isinstance(command, DeathReport) else Death.Kind.MISCARRIAGE
-        when = (
-            command.date or (command.birth_date if isinstance(command, DeathReport) else None) or self.today
-        )
+        # The long form's date is the child's birth date, not the day of the death: that is today.
+        when = command.date or self.today
         death = services.record_death(
             reporter=self.sender.reporter,
             mother_identifier=command.mother_id.value,

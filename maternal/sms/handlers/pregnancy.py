@@ -52,7 +52,9 @@ class PregnancyHandler(KeywordHandler):
             ]
         else:
             parts = [_("Pregnancy of %(id)s registered. EDD %(edd)s, %(weeks)s weeks.") % facts]
-        if pregnancy.high_risk:
+        if pregnancy.is_post_term(self.today):
+            parts.append(_("Post-term, high risk: refer her to the health centre now, or check the LMP."))
+        elif pregnancy.high_risk:
             parts.append(_("High risk."))
         upcoming = next_antenatal_contact(pregnancy.last_menstrual_period, self.today)
         if upcoming:
