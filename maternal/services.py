@@ -14,9 +14,10 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, models, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from maternal import lifecycle
 from maternal.models import (
     Alert,
     AuditEntry,
@@ -33,7 +34,8 @@ from maternal.models import (
     Visit,
     expected_delivery_date,
 )
-from messaging.models import InboundMessage
+from messaging.models import InboundMessage, OutgoingMessage
+from messaging.services import send_sms
 from reminders import escalation
 from reminders import services as reminders
 
@@ -765,20 +767,43 @@ def _check_age_at_death(baby: Baby, kind: str, days: int, identifier: str) -> No
         )
 
 
+def volunteer_for_village(village: Location) -> Reporter | None:
+    """The volunteer who follows the mothers of a village: its first active volunteer, else the
+    first active volunteer of the health centre that serves its cell. Reminders go to this person
+    (``Pregnancy.reporter``), and the mother belongs to this person's facility."""
+    active = Reporter.objects.filter(status=Reporter.Status.ACTIVE).select_related("facility")
+    return (
+        active.filter(village=village).order_by("pk").first()
+        or active.filter(facility__served_cells=village.parent_id, facility__kind=Facility.Kind.HEALTH_CENTRE)
+        .order_by("pk")
+        .first()
+    )
+
+
 @transaction.atomic
 def record_departure(
     *,
     reporter: Reporter,
     mother_identifier: str,
     new_village_code: str | None,
+    today: date | None = None,
     message: InboundMessage | None = None,
 ) -> Pregnancy:
-    """``DEP``: the mother moved away (closes the pregnancy) or to another village (a transfer:
-    her records follow her to the facility that serves that village)."""
-    pregnancy = pregnancy_for_report(reporter, mother_identifier)
+    """``DEP``: the mother moved away (ends her follow-up) or to another village: a transfer. A
+    transferred mother's follow-up goes on with the new village's volunteer and facility at once:
+    her reminders, her risk notices and the catchment checks follow them."""
+    today = today or timezone.localdate()
+    pregnancy = pregnancy_for_report(
+        reporter, mother_identifier, statuses=(Pregnancy.Status.ACTIVE, Pregnancy.Status.DELIVERED)
+    )
+    if lifecycle.stage(pregnancy, today=today) in lifecycle.CLOSED:
+        raise Refusal(
+            _("The follow-up of %(id)s is over; nothing was recorded.") % {"id": pregnancy.mother.identifier}
+        )
     mother = pregnancy.mother
     if not new_village_code:
-        pregnancy.status, pregnancy.closed_on = Pregnancy.Status.MOVED, timezone.localdate()
+        # A move after the birth keeps the pregnancy's end (the birth) as its closing date.
+        pregnancy.status, pregnancy.closed_on = Pregnancy.Status.MOVED, pregnancy.closed_on or today
         pregnancy.save(update_fields=["status", "closed_on"])
         reminders.cancel_remaining(pregnancy)
         audit(mother=mother, message=message, action="moved_away", summary="moved away")
@@ -786,18 +811,31 @@ def record_departure(
     village = Location.objects.filter(code=new_village_code, level=Location.Level.VILLAGE).first()
     if village is None:
         raise Refusal(_("No village has code %(code)s.") % {"code": new_village_code})
-    facility = (
-        Facility.objects.filter(served_cells=village.parent_id, kind=Facility.Kind.HEALTH_CENTRE).first()
-        or pregnancy.facility
-    )
-    mother.village, mother.facility = village, facility
+    volunteer = volunteer_for_village(village)
+    if volunteer is None:
+        raise Refusal(
+            _(
+                "No volunteer follows village %(village)s yet; nothing was changed. "
+                "If she left the area, send DEP %(id)s alone."
+            )
+            % {"village": village.name, "id": mother.identifier}
+        )
+    previous = pregnancy.reporter
+    mother.village, mother.facility = village, volunteer.facility
     mother.save(update_fields=["village", "facility"])
-    pregnancy.village, pregnancy.facility = village, facility
-    pregnancy.save(update_fields=["village", "facility"])
+    pregnancy.village, pregnancy.facility, pregnancy.reporter = village, volunteer.facility, volunteer
+    pregnancy.save(update_fields=["village", "facility", "reporter"])
+    if volunteer.pk not in (previous.pk, reporter.pk):
+        with translation.override(volunteer.language):
+            text = _("Mother %(id)s has moved to %(village)s: her follow-up and reminders are now yours.") % {
+                "id": mother.identifier,
+                "village": village.name,
+            }
+        send_sms(phone=str(volunteer.phone), text=text, kind=OutgoingMessage.Kind.NOTICE)
     audit(
         mother=mother,
         message=message,
         action="transferred",
-        summary=f"moved to village {village.code} ({facility})",
+        summary=f"moved to village {village.code} ({volunteer.facility}), volunteer {volunteer.phone}",
     )
     return pregnancy

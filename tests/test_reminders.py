@@ -1,36 +1,19 @@
 """Reminder planning and the daily digest, with the clock pinned at every schedule boundary."""
 
-import io
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
-import time_machine
-from django.core.management import call_command
 
 from maternal import services as maternal
 from messaging.models import OutgoingMessage
 from reminders import services, tasks
 from reminders.models import Digest, Reminder
-from tests.conftest import KIGALI
+from tests.clock import at, run_due
 from tests.factories import PregnancyFactory, ReporterFactory
 
 # LMP 06.08.2026: ANC 2 (20 weeks) is due on 24.12.2026, ANC 3 (26 weeks) on 04.02.2027.
 LMP = date(2026, 8, 6)
 ANC2_DUE = date(2026, 12, 24)
-
-
-def at(day: date, hour: int = 10, minute: int = 0):
-    return time_machine.travel(
-        datetime(day.year, day.month, day.day, hour, minute, tzinfo=KIGALI), tick=False
-    )
-
-
-def run_due(day: date, hour: int = 10, minute: int = 0) -> list[str]:
-    """What ``run_due`` sends at that moment, as printed lines."""
-    with at(day, hour, minute):
-        output = io.StringIO()
-        call_command("run_due", stdout=output, stderr=io.StringIO())
-    return output.getvalue().splitlines()
 
 
 @pytest.fixture

@@ -1,11 +1,14 @@
 """ANC, RISK, RED, OK, RAR, BIR, PNC, DTH, LOS and DEP through the router: each success path, the
 state rules, and refusals with a reason."""
 
+from datetime import date
+
 import pytest
 
 from maternal.models import Alert, AuditEntry, Baby, Birth, Death, Pregnancy, Staff, Visit
 from messaging.models import OutgoingMessage
 from reminders.models import EscalationStep, Reminder
+from tests.clock import run_due
 from tests.factories import FacilityFactory, ReporterFactory, StaffFactory, location_tree
 
 MOTHER = "1199870012345678"
@@ -379,14 +382,85 @@ def test_departure_closes_the_pregnancy_and_cancels_reminders(reply, volunteer, 
     assert not registered.reminders.filter(status="planned").exists()
 
 
-def test_departure_to_another_village_transfers_the_mother(reply, volunteer, registered):
+@pytest.fixture
+def elsewhere(db):
+    """Another health centre, serving another cell, with a volunteer in its village."""
     other = location_tree("5")
-    other_centre = FacilityFactory(code="5101", location=other["village"])
+    other_centre = FacilityFactory(code="5101", name="Gihanga HC", location=other["village"])
     other_centre.served_cells.add(other["cell"])
-    answer = chw(reply, volunteer, f"DEP {MOTHER} {other['village'].code}")
+    volunteer = ReporterFactory(
+        facility=other_centre, village=other["village"], language="en", name="Mukeshimana Jeanne"
+    )
+    return other["village"], volunteer
+
+
+def test_departure_to_another_village_transfers_the_mother(reply, volunteer, registered, elsewhere):
+    village, new_volunteer = elsewhere
+    answer = chw(reply, volunteer, f"DEP {MOTHER} {village.code}")
     registered.refresh_from_db()
-    assert registered.is_active and registered.facility == other_centre
-    assert other["village"].name in answer
+    assert registered.is_active and registered.facility == new_volunteer.facility
+    assert registered.reporter == new_volunteer and registered.mother.village == village
+    assert answer == (
+        f"{MOTHER} transferred to {village.name} village (Gihanga HC). "
+        f"Her reminders now go to Mukeshimana Jeanne {new_volunteer.phone}."
+    )
+
+
+def test_a_transfer_sends_her_reminders_to_the_new_villages_volunteer(
+    reply, volunteer, registered, elsewhere
+):
+    village, new_volunteer = elsewhere
+    chw(reply, volunteer, f"DEP {MOTHER} {village.code}")
+    assert run_due(date(2026, 12, 24)) == [
+        f"-> {new_volunteer.phone}: Reminders 24.12: {MOTHER} ANC 2 on 24.12"
+    ]
+
+
+def test_the_new_volunteer_is_told_of_the_transfer(sms, volunteer, registered, elsewhere):
+    village, new_volunteer = elsewhere
+    sent = dict(sms(str(volunteer.phone), f"DEP {MOTHER} {village.code}"))
+    assert sent[str(new_volunteer.phone)] == (
+        f"Mother {MOTHER} has moved to {village.name}: her follow-up and reminders are now yours."
+    )
+
+
+def test_after_a_transfer_the_new_volunteer_reports_on_her_and_the_old_one_is_refused(
+    reply, volunteer, registered, elsewhere
+):
+    village, new_volunteer = elsewhere
+    chw(reply, volunteer, f"DEP {MOTHER} {village.code}")
+    assert "another health facility" in chw(reply, volunteer, f"ANC {MOTHER} 26.11.2026 2")
+    assert "ANC 2 of" in chw(reply, new_volunteer, f"ANC {MOTHER} 26.11.2026 2")
+
+
+def test_a_transfer_to_a_village_nobody_follows_is_refused(reply, volunteer, registered):
+    nowhere = location_tree("6")["village"]
+    answer = chw(reply, volunteer, f"DEP {MOTHER} {nowhere.code}")
+    assert answer == (
+        f"No volunteer follows village {nowhere.name} yet; nothing was changed. "
+        f"If she left the area, send DEP {MOTHER} alone."
+    )
+    registered.refresh_from_db()
+    assert registered.reporter == volunteer
+
+
+def test_a_transfer_after_the_birth_moves_her_postnatal_reminders(reply, volunteer, near_term, elsewhere):
+    village, new_volunteer = elsewhere
+    chw(reply, volunteer, f"BIR {MOTHER} 25.11.2026 hc gi")
+    chw(reply, volunteer, f"PNC {MOTHER} 1 26.11.2026")
+    chw(reply, volunteer, f"DEP {MOTHER} {village.code}")
+    assert run_due(date(2026, 11, 28)) == [
+        f"-> {new_volunteer.phone}: Reminders 28.11: {MOTHER} PNC 2 on 28.11"
+    ]
+
+
+def test_a_move_away_after_the_birth_stops_her_postnatal_reminders(reply, volunteer, near_term):
+    chw(reply, volunteer, f"BIR {MOTHER} 25.11.2026 hc gi")
+    answer = chw(reply, volunteer, f"DEP {MOTHER}")
+    near_term.refresh_from_db()
+    assert near_term.status == Pregnancy.Status.MOVED and near_term.closed_on.isoformat() == "2026-11-25"
+    assert not near_term.reminders.filter(status="planned").exists()
+    assert "moved away" in answer
 
 
 def test_every_change_is_linked_to_the_message_that_caused_it(reply, volunteer, registered):
