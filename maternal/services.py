@@ -168,11 +168,13 @@ def register_pregnancy(
     symptoms: list[str],
     mother_phone: str = "",
     measurements: Measurements = Measurements(),
+    next_visit_date: date | None = None,
     today: date,
     message: InboundMessage | None = None,
 ) -> Pregnancy:
     """Register a pregnancy (``PRE``): computes the EDD, flags risk, refuses a second active
-    pregnancy for the same mother. ``mother_identifier`` is None for a woman without an ID
+    pregnancy for the same mother. ``next_visit_date`` comes with the national long form, sent
+    from the health centre's first contact: the registration is ANC 1 and the appointment ANC 2. ``mother_identifier`` is None for a woman without an ID
     (``NEW``): she gets a short system ID. An LMP less than MIN_WEEKS_AT_REGISTRATION ago is
     taken for a typing mistake and refused; one POST_TERM_WEEKS or more ago is registered high-risk
     (the reply tells the volunteer to refer her now)."""
@@ -239,6 +241,7 @@ def register_pregnancy(
                 muac_cm=measurements.muac_cm,
                 has_toilet=measurements.has_toilet,
                 has_handwashing=measurements.has_handwashing,
+                next_visit_date=next_visit_date,
                 registered_on=today,
                 source_message=message,
             )
@@ -332,9 +335,30 @@ def record_antenatal_visit(
     muac_cm: Decimal | None = None,
     message: InboundMessage | None = None,
 ) -> VisitOutcome:
-    """An antenatal contact (``ANC``): recorded, clears its reminder."""
+    """An antenatal contact (``ANC``): recorded, clears its reminder. Two contacts on one day
+    are one too many; ANC 1 of a pregnancy registered at ANC 1 is its registration."""
     pregnancy = pregnancy_for_report(reporter, mother_identifier)
     _check_not_before_lmp(pregnancy, visit_date)
+    if contact_number == 1 and pregnancy.registered_at_first_contact:
+        raise Refusal(
+            _("Already received: ANC 1 of %(id)s was her registration (PRE) on %(date)s.")
+            % {"id": pregnancy.mother.identifier, "date": f"{pregnancy.registered_on:%d.%m.%Y}"}
+        )
+    same_day = (
+        pregnancy.visits.filter(kind=Visit.Kind.ANC, visit_date=visit_date)
+        .exclude(contact_number=contact_number)
+        .values_list("contact_number", flat=True)
+        .first()
+    )
+    if same_day is None and pregnancy.registered_at_first_contact and visit_date == pregnancy.registered_on:
+        same_day = 1
+    if same_day is not None:
+        raise Refusal(
+            _(
+                "ANC %(number)s of %(id)s was already recorded on %(date)s: one contact a day. Nothing was recorded."
+            )
+            % {"number": same_day, "id": pregnancy.mother.identifier, "date": f"{visit_date:%d.%m.%Y}"}
+        )
     return _record_visit(
         pregnancy,
         kind=Visit.Kind.ANC,

@@ -55,8 +55,14 @@ def _create(pregnancy: Pregnancy, plan: list[PlannedContact], today: date) -> in
 def plan_pregnancy(pregnancy: Pregnancy, *, today: date) -> int:
     """Plan the antenatal, birth-preparedness and post-EDD reminders still ahead. A woman
     registered late gets no reminder (and no missed follow-up) for contacts already past."""
-    return _create(
-        pregnancy, antenatal_plan(pregnancy.last_menstrual_period, pregnancy.expected_delivery_date), today
+    return _create(pregnancy, _antenatal_plan(pregnancy), today)
+
+
+def _antenatal_plan(pregnancy: Pregnancy) -> list[PlannedContact]:
+    return antenatal_plan(
+        pregnancy.last_menstrual_period,
+        pregnancy.expected_delivery_date,
+        next_visit_date=pregnancy.next_visit_date,
     )
 
 
@@ -65,7 +71,7 @@ def plan_pregnancies(pregnancies: Iterable[Pregnancy], *, today: date, batch_siz
     written ``batch_size`` at a time instead of one insert per pregnancy."""
     planned, rows = 0, []
     for pregnancy in pregnancies:
-        plan = antenatal_plan(pregnancy.last_menstrual_period, pregnancy.expected_delivery_date)
+        plan = _antenatal_plan(pregnancy)
         rows += [
             Reminder(pregnancy=pregnancy, kind=item.kind, sequence=item.sequence, due_date=item.due_date)
             for item in plan

@@ -554,11 +554,13 @@ def _reminder_problems() -> list[str]:
             planned.setdefault(pregnancy_id, set()).add((kind, sequence))
         if status in (Reminder.Status.PLANNED, Reminder.Status.SENT):
             still_open.setdefault(pregnancy_id, set()).add(kind)
-    for pk, lmp, edd, registered_on, status in Pregnancy.objects.values_list(
-        "pk", "last_menstrual_period", "expected_delivery_date", "registered_on", "status"
+    for pk, lmp, edd, next_visit, registered_on, status in Pregnancy.objects.values_list(
+        "pk", "last_menstrual_period", "expected_delivery_date", "next_visit_date", "registered_on", "status"
     ):
         expected = {
-            (item.kind, item.sequence) for item in antenatal_plan(lmp, edd) if item.due_date >= registered_on
+            (item.kind, item.sequence)
+            for item in antenatal_plan(lmp, edd, next_visit_date=next_visit)
+            if item.due_date >= registered_on
         }
         if planned.get(pk, set()) != expected:
             problems.append(

@@ -90,6 +90,16 @@ def test_the_same_anc_report_sent_again_later_is_already_received(reply, volunte
     assert Visit.objects.count() == 1
 
 
+def test_a_second_anc_contact_on_the_same_day_is_refused(reply, volunteer, registered):
+    chw(reply, volunteer, f"ANC {MOTHER} 26.11.2026 2")
+    answer = chw(reply, volunteer, f"ANC {MOTHER} 26.11.2026 3")
+    assert (
+        answer
+        == f"ANC 2 of {MOTHER} was already recorded on 26.11.2026: one contact a day. Nothing was recorded."
+    )
+    assert Visit.objects.count() == 1
+
+
 def test_report_on_an_unknown_mother_is_refused(reply, volunteer):
     answer = chw(reply, volunteer, f"ANC {MOTHER} 26.11.2026 2")
     assert "Register her first with PRE" in answer
