@@ -25,7 +25,7 @@ from maternal.sms import codes
 from messaging.gsm import split_parts
 from messaging.models import OutgoingMessage
 from messaging.services import send_sms
-from reminders.models import Digest, Reminder
+from reminders.models import VISIT_KINDS, Digest, Reminder
 from reminders.schedules import PlannedContact, antenatal_plan, postnatal_plan
 
 logger = logging.getLogger(__name__)
@@ -136,8 +136,10 @@ def expire_stale(*, today: date) -> int:
 
 
 def _newly_missed(today: date):
-    """Reminders (sent, or expired in an outage) whose visit was not reported in the grace period."""
+    """Visit reminders (sent, or expired in an outage) whose visit was not reported in the grace
+    period."""
     return Reminder.objects.filter(
+        kind__in=VISIT_KINDS,
         status__in=[Status.SENT, Status.EXPIRED],
         due_date__lte=today - settings.MISSED_VISIT_AFTER,
     ).filter(FOLLOWED)
@@ -169,29 +171,41 @@ def reporters_with_work(today: date) -> list[int]:
 
 
 def _line(reminder: Reminder) -> str:
-    identifier = reminder.pregnancy.mother.identifier
-    due = f"{reminder.due_date:%d.%m}"
+    pregnancy = reminder.pregnancy
     labels = {
         Reminder.Kind.ANC: _("ANC %(number)s on %(date)s"),
         Reminder.Kind.BIRTH_PREPAREDNESS: _("birth plan, EDD in 2 weeks (%(date)s)"),
-        Reminder.Kind.POST_EDD: _("EDD passed: report BIR, LOS or DEP (%(date)s)"),
+        Reminder.Kind.POST_EDD: _("EDD %(edd)s"),
         Reminder.Kind.PNC: _("PNC %(number)s on %(date)s"),
     }
-    return f"{identifier} " + labels[reminder.kind] % {"number": reminder.sequence, "date": due}
+    facts = {
+        "number": reminder.sequence,
+        "date": f"{reminder.due_date:%d.%m}",
+        "edd": f"{pregnancy.expected_delivery_date:%d.%m}",
+    }
+    return f"{pregnancy.mother.identifier} " + labels[reminder.kind] % facts
 
 
 def compose_digest(
     reporter: Reporter, due: list[Reminder], missed: list[Reminder], *, today: date
 ) -> list[str]:
-    """The digest's parts, in the volunteer's language as it is now (text built at send time)."""
+    """The digest's parts, in the volunteer's language as it is now (text built at send time):
+    the contacts due, then the births not reported after the EDD, then the missed visits, each
+    group under its own heading."""
+    overdue_births = [reminder for reminder in due if reminder.kind == Reminder.Kind.POST_EDD]
+    contacts = [reminder for reminder in due if reminder.kind != Reminder.Kind.POST_EDD]
     with translation.override(reporter.language):
-        items = [_line(reminder) for reminder in due]
-        if due:
-            items[0] = _("Reminders %(date)s:") % {"date": f"{today:%d.%m}"} + " " + items[0]
-        if missed:
-            missed_items = [_line(reminder) for reminder in missed]
-            missed_items[0] = _("Missed visits, please follow up:") + " " + missed_items[0]
-            items += missed_items
+        headings = [
+            (_("Reminders %(date)s:") % {"date": f"{today:%d.%m}"}, contacts),
+            (_("Birth not reported, EDD passed (send BIR, LOS or DEP):"), overdue_births),
+            (_("Missed visits, please follow up:"), missed),
+        ]
+        items = []
+        for heading, reminders in headings:
+            lines = [_line(reminder) for reminder in reminders]
+            if lines:
+                lines[0] = f"{heading} {lines[0]}"
+            items += lines
     return split_parts(items)
 
 

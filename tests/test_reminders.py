@@ -111,6 +111,25 @@ def test_a_visit_not_reported_14_days_after_due_becomes_missed_with_one_follow_u
     assert run_due(ANC2_DUE + timedelta(days=15)) == []
 
 
+def test_the_birth_preparedness_reminder_never_becomes_a_missed_visit(pregnancy):
+    pregnancy.reminders.filter(kind="anc").update(status=Reminder.Status.CLEARED)  # every visit reported
+    birth_prep = pregnancy.reminders.get(kind="birth_prep")
+    run_due(birth_prep.due_date)
+    assert all("Missed" not in line for line in run_due(birth_prep.due_date + timedelta(days=14)))
+    assert pregnancy.reminders.get(kind="birth_prep").status == Reminder.Status.SENT
+
+
+def test_a_birth_not_reported_after_the_edd_has_its_own_digest_line_and_is_never_a_missed_visit(pregnancy):
+    pregnancy.reminders.filter(kind="anc").update(status=Reminder.Status.CLEARED)  # every visit reported
+    post_edd = pregnancy.reminders.get(kind="post_edd").due_date  # EDD 13.05.2027 + 14 days
+    assert run_due(post_edd) == [
+        f"-> {pregnancy.reporter.phone}: Birth not reported, EDD passed (send BIR, LOS or DEP): "
+        f"{pregnancy.mother.identifier} EDD 13.05"
+    ]
+    assert run_due(post_edd + timedelta(days=14)) == []
+    assert pregnancy.reminders.get(kind="post_edd").status == Reminder.Status.SENT
+
+
 def test_a_reminder_more_than_three_days_late_expires_instead_of_being_sent(pregnancy):
     assert run_due(ANC2_DUE + timedelta(days=4)) == []
     assert pregnancy.reminders.get(kind="anc", sequence=2).status == Reminder.Status.EXPIRED
