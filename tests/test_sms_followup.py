@@ -100,6 +100,28 @@ def test_a_second_anc_contact_on_the_same_day_is_refused(reply, volunteer, regis
     assert Visit.objects.count() == 1
 
 
+def test_a_danger_sign_in_an_anc_report_is_refused_with_how_to_send_red(reply, volunteer, registered):
+    answer = chw(reply, volunteer, f"ANC {MOTHER} 26.11.2026 2 he")
+    assert "he is an emergency: send RED" in answer and "unknown" not in answer
+    assert not Visit.objects.exists()
+
+
+def test_a_danger_sign_in_a_pnc_report_is_refused_with_how_to_send_red(reply, volunteer, near_term):
+    chw(reply, volunteer, f"BIR {MOTHER} 25.11.2026 hc gi")
+    answer = chw(reply, volunteer, f"PNC {MOTHER} 1 26.11.2026 sbp")
+    assert "sbp is an emergency: send RED" in answer
+    assert not Visit.objects.exists()
+
+
+def test_a_report_from_a_staff_phone_says_what_staff_can_send(reply, midwives):
+    answer = reply(str(midwives[0].phone), f"PRE {MOTHER} {LMP} 2 1 nr np")
+    assert answer == (
+        "Reports about mothers come from their volunteer. From a staff phone send: OK <alert>, "
+        "YES <registration>, RED, WHO, LANG, HELP."
+    )
+    assert not Pregnancy.objects.exists()
+
+
 def test_report_on_an_unknown_mother_is_refused(reply, volunteer):
     answer = chw(reply, volunteer, f"ANC {MOTHER} 26.11.2026 2")
     assert "Register her first with PRE" in answer
