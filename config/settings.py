@@ -232,6 +232,12 @@ REMINDER_WINDOW = (
 )
 REMINDER_MAX_DELAY = timedelta(days=int(os.environ.get("REMINDER_MAX_DELAY_DAYS", "3")))
 MISSED_VISIT_AFTER = timedelta(days=14)
+
+# --- Clinical plausibility (each with its source in docs/clinical-rules.md) ---
+VIABILITY_WEEKS = 22  # a birth or stillbirth before this is a pregnancy loss
+POST_TERM_WEEKS = 42  # registered at or after this: high-risk, refer now
+MIN_WEEKS_AT_REGISTRATION = 4  # an LMP less than this ago is taken for a typing mistake
+NEONATAL_DAYS = 28  # a death up to this age is a newborn death (nd), after it a child death (cd)
 ESCALATE_AFTER = [timedelta(minutes=float(m)) for m in env_list("ESCALATE_AFTER_MINUTES", "10,20")]
 # How often beat runs the escalation and outbox sweeps (a lost task is late by at most this).
 SWEEP_INTERVAL = timedelta(seconds=float(os.environ.get("SWEEP_INTERVAL_SECONDS", "60")))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -181,6 +182,12 @@ class Pregnancy(models.Model):
     muac_cm = models.DecimalField(max_digits=4, decimal_places=1, null=True, blank=True)
     has_toilet = models.BooleanField(null=True, blank=True)
     has_handwashing = models.BooleanField(null=True, blank=True)
+    next_visit_date = models.DateField(
+        null=True,
+        blank=True,
+        help_text="The appointment the health centre gave at ANC 1 (a national long-form PRE is filed at ANC 1); "
+        "reminded as ANC 2.",
+    )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
     registered_on = models.DateField()
     registered_at = models.DateTimeField(auto_now_add=True)
@@ -206,6 +213,14 @@ class Pregnancy(models.Model):
 
     def gestational_age_weeks(self, on: date) -> int:
         return (on - self.last_menstrual_period).days // 7
+
+    @property
+    def registered_at_first_contact(self) -> bool:
+        """A long-form PRE, sent from the health centre's ANC 1, is that contact."""
+        return self.next_visit_date is not None
+
+    def is_post_term(self, on: date) -> bool:
+        return self.gestational_age_weeks(on) >= settings.POST_TERM_WEEKS
 
     @property
     def is_active(self) -> bool:

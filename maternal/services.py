@@ -12,10 +12,12 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import IntegrityError, models, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from maternal import lifecycle
 from maternal.models import (
     Alert,
     AuditEntry,
@@ -32,7 +34,8 @@ from maternal.models import (
     Visit,
     expected_delivery_date,
 )
-from messaging.models import InboundMessage
+from messaging.models import InboundMessage, OutgoingMessage
+from messaging.services import send_sms
 from reminders import escalation
 from reminders import services as reminders
 
@@ -145,8 +148,6 @@ def find_mother(identifier: str) -> Mother | None:
 
 def check_catchment(reporter: Reporter, mother: Mother) -> None:
     """A volunteer reports only on mothers of their facility's catchment (settable)."""
-    from django.conf import settings
-
     if settings.CATCHMENT_RESTRICTED and mother.facility_id != reporter.facility_id:
         raise Refusal(
             _("Mother %(id)s belongs to another health facility; her own volunteer must report.")
@@ -167,12 +168,23 @@ def register_pregnancy(
     symptoms: list[str],
     mother_phone: str = "",
     measurements: Measurements = Measurements(),
+    next_visit_date: date | None = None,
     today: date,
     message: InboundMessage | None = None,
 ) -> Pregnancy:
     """Register a pregnancy (``PRE``): computes the EDD, flags risk, refuses a second active
-    pregnancy for the same mother. ``mother_identifier`` is None for a woman without an ID
-    (``NEW``): she gets a short system ID."""
+    pregnancy for the same mother. ``next_visit_date`` comes with the national long form, sent
+    from the health centre's first contact: the registration is ANC 1 and the appointment ANC 2. ``mother_identifier`` is None for a woman without an ID
+    (``NEW``): she gets a short system ID. An LMP less than MIN_WEEKS_AT_REGISTRATION ago is
+    taken for a typing mistake and refused; one POST_TERM_WEEKS or more ago is registered high-risk
+    (the reply tells the volunteer to refer her now)."""
+    if (today - last_menstrual_period).days < 7 * settings.MIN_WEEKS_AT_REGISTRATION:
+        raise Refusal(
+            _(
+                "LMP %(lmp)s is less than %(weeks)s weeks ago: check the date and send PRE again. Nothing was recorded."
+            )
+            % {"lmp": f"{last_menstrual_period:%d.%m.%Y}", "weeks": settings.MIN_WEEKS_AT_REGISTRATION}
+        )
     if mother_identifier is None:
         mother = Mother.objects.create(
             identifier=_new_system_identifier(),
@@ -206,7 +218,10 @@ def register_pregnancy(
             if mother_phone:
                 mother.phone = mother_phone
             mother.save()
-    high_risk = any(code != "nr" for code in previous_risks) or any(code != "np" for code in symptoms)
+    post_term = (today - last_menstrual_period).days >= 7 * settings.POST_TERM_WEEKS
+    high_risk = (
+        post_term or any(code != "nr" for code in previous_risks) or any(code != "np" for code in symptoms)
+    )
     try:
         with transaction.atomic():
             pregnancy = Pregnancy.objects.create(
@@ -226,6 +241,7 @@ def register_pregnancy(
                 muac_cm=measurements.muac_cm,
                 has_toilet=measurements.has_toilet,
                 has_handwashing=measurements.has_handwashing,
+                next_visit_date=next_visit_date,
                 registered_on=today,
                 source_message=message,
             )
@@ -238,7 +254,8 @@ def register_pregnancy(
         mother=mother,
         message=message,
         action="pregnancy_registered",
-        summary=f"pregnancy registered, LMP {last_menstrual_period:%d.%m.%Y}, G{gravidity} P{parity}",
+        summary=f"pregnancy registered, LMP {last_menstrual_period:%d.%m.%Y}, G{gravidity} P{parity}"
+        + (", post-term" if post_term else ""),
     )
     return pregnancy
 
@@ -318,9 +335,30 @@ def record_antenatal_visit(
     muac_cm: Decimal | None = None,
     message: InboundMessage | None = None,
 ) -> VisitOutcome:
-    """An antenatal contact (``ANC``): recorded, clears its reminder."""
+    """An antenatal contact (``ANC``): recorded, clears its reminder. Two contacts on one day
+    are one too many; ANC 1 of a pregnancy registered at ANC 1 is its registration."""
     pregnancy = pregnancy_for_report(reporter, mother_identifier)
     _check_not_before_lmp(pregnancy, visit_date)
+    if contact_number == 1 and pregnancy.registered_at_first_contact:
+        raise Refusal(
+            _("Already received: ANC 1 of %(id)s was her registration (PRE) on %(date)s.")
+            % {"id": pregnancy.mother.identifier, "date": f"{pregnancy.registered_on:%d.%m.%Y}"}
+        )
+    same_day = (
+        pregnancy.visits.filter(kind=Visit.Kind.ANC, visit_date=visit_date)
+        .exclude(contact_number=contact_number)
+        .values_list("contact_number", flat=True)
+        .first()
+    )
+    if same_day is None and pregnancy.registered_at_first_contact and visit_date == pregnancy.registered_on:
+        same_day = 1
+    if same_day is not None:
+        raise Refusal(
+            _(
+                "ANC %(number)s of %(id)s was already recorded on %(date)s: one contact a day. Nothing was recorded."
+            )
+            % {"number": same_day, "id": pregnancy.mother.identifier, "date": f"{visit_date:%d.%m.%Y}"}
+        )
     return _record_visit(
         pregnancy,
         kind=Visit.Kind.ANC,
@@ -639,6 +677,15 @@ def record_birth(
     _check_not_before_lmp(pregnancy, birth_date)
     birth = Birth.objects.filter(pregnancy=pregnancy).first()
     if birth is None:
+        weeks = pregnancy.gestational_age_weeks(birth_date)
+        if weeks < settings.VIABILITY_WEEKS:
+            raise Refusal(
+                _(
+                    "A birth at %(weeks)s weeks (before %(viable)s) is a pregnancy loss: send LOS %(id)s "
+                    "[date] or DTH %(id)s mcc. Nothing was recorded."
+                )
+                % {"weeks": weeks, "viable": settings.VIABILITY_WEEKS, "id": mother_identifier}
+            )
         if pregnancy.status != Pregnancy.Status.ACTIVE:
             raise Refusal(
                 _("The pregnancy of %(id)s is closed; nothing was recorded.") % {"id": mother_identifier}
@@ -689,12 +736,13 @@ def record_death(
     date_of_death: date,
     place: str = "",
     child_number: int | None = None,
+    today: date | None = None,
     message: InboundMessage | None = None,
 ) -> Death:
     """``DTH`` (and ``LOS``): a maternal death, stillbirth, miscarriage, newborn or child death.
-    A miscarriage or maternal death closes the pregnancy; a stillbirth is recorded against the
-    birth (a birth with a stillborn baby when none was reported yet); newborn and child deaths
-    against the baby. Reminders left are cancelled when nothing is left to follow."""
+    A maternal death closes all her follow-up; a miscarriage closes the pregnancy. A stillbirth,
+    newborn or child death closes only that baby's record: the mother's own postnatal contacts go
+    on (a stillbirth reported before any birth is itself the birth, and starts them)."""
     Kind = Death.Kind
     allowed = {
         Kind.MISCARRIAGE: (Pregnancy.Status.ACTIVE,),
@@ -716,17 +764,22 @@ def record_death(
     death = Death.objects.create(
         pregnancy=pregnancy, baby=baby, kind=kind, date=date_of_death, place=place, source_message=message
     )
-    closing_status = {
-        Kind.MATERNAL: Pregnancy.Status.MATERNAL_DEATH,
-        Kind.MISCARRIAGE: Pregnancy.Status.LOST,
-        Kind.STILLBIRTH: Pregnancy.Status.DELIVERED,
-    }.get(kind)
-    if closing_status and pregnancy.status == Pregnancy.Status.ACTIVE or kind == Kind.MATERNAL:
-        Pregnancy.objects.filter(pk=pregnancy.pk).update(status=closing_status, closed_on=date_of_death)
-    if kind in (Kind.MATERNAL, Kind.MISCARRIAGE, Kind.STILLBIRTH) or (
-        baby is not None and not pregnancy.birth.babies.filter(died_on__isnull=True, stillborn=False).exists()
-    ):
+    if kind == Kind.MATERNAL:
+        # A death after the birth keeps the pregnancy's end (the birth) as its closing date.
+        pregnancy.status, pregnancy.closed_on = (
+            Pregnancy.Status.MATERNAL_DEATH,
+            pregnancy.closed_on or date_of_death,
+        )
+        pregnancy.save(update_fields=["status", "closed_on"])
         reminders.cancel_remaining(pregnancy)
+    elif kind == Kind.MISCARRIAGE:
+        pregnancy.status, pregnancy.closed_on = Pregnancy.Status.LOST, date_of_death
+        pregnancy.save(update_fields=["status", "closed_on"])
+        reminders.cancel_remaining(pregnancy)
+    elif kind == Kind.STILLBIRTH and pregnancy.status == Pregnancy.Status.ACTIVE:
+        pregnancy.status, pregnancy.closed_on = Pregnancy.Status.DELIVERED, date_of_death
+        pregnancy.save(update_fields=["status", "closed_on"])
+        reminders.plan_postnatal(pregnancy, birth_date=date_of_death, today=today or timezone.localdate())
     audit(
         mother=pregnancy.mother,
         message=message,
@@ -742,7 +795,17 @@ def _baby_who_died(
     """The baby a stillbirth, newborn or child death is about. A stillbirth before any birth was
     reported is itself the birth (of a stillborn baby)."""
     birth = getattr(pregnancy, "birth", None)
+    identifier = pregnancy.mother.identifier
     if kind == Death.Kind.STILLBIRTH and birth is None:
+        weeks = pregnancy.gestational_age_weeks(date_of_death)
+        if weeks < settings.VIABILITY_WEEKS:
+            raise Refusal(
+                _(
+                    "A stillbirth at %(weeks)s weeks (before %(viable)s) is a miscarriage: send DTH %(id)s "
+                    "mcc or LOS %(id)s. Nothing was recorded."
+                )
+                % {"weeks": weeks, "viable": settings.VIABILITY_WEEKS, "id": identifier}
+            )
         birth = Birth.objects.create(
             pregnancy=pregnancy, birth_date=date_of_death, place=place, source_message=message
         )
@@ -752,14 +815,55 @@ def _baby_who_died(
         if kind == Death.Kind.STILLBIRTH:
             return None
         raise Refusal(
-            _("No child %(number)s recorded for %(id)s.")
-            % {"number": child_number, "id": pregnancy.mother.identifier}
+            _("No child %(number)s recorded for %(id)s.") % {"number": child_number, "id": identifier}
+        )
+    if baby.stillborn or baby.died_on:
+        raise Refusal(
+            _("Child %(number)s of %(id)s is already recorded as dead; nothing was recorded.")
+            % {"number": child_number, "id": identifier}
         )
     if kind == Death.Kind.STILLBIRTH:
         Baby.objects.filter(pk=baby.pk).update(stillborn=True)
-    else:
-        Baby.objects.filter(pk=baby.pk).update(died_on=date_of_death)
+        return baby
+    _check_age_at_death(baby, kind, (date_of_death - birth.birth_date).days, identifier)
+    Baby.objects.filter(pk=baby.pk).update(died_on=date_of_death)
     return baby
+
+
+def _check_age_at_death(baby: Baby, kind: str, days: int, identifier: str) -> None:
+    """``nd`` is a death in the first NEONATAL_DAYS days of life, ``cd`` one after them."""
+    facts = {"number": baby.child_number, "id": identifier, "days": days, "limit": settings.NEONATAL_DAYS}
+    if days < 0:
+        raise Refusal(_("Child %(number)s of %(id)s was born after that date; nothing was recorded.") % facts)
+    if kind == Death.Kind.NEWBORN and days > settings.NEONATAL_DAYS:
+        raise Refusal(
+            _(
+                "Child %(number)s of %(id)s was %(days)s days old: a death after %(limit)s days is a child "
+                "death, send DTH %(id)s cd. Nothing was recorded."
+            )
+            % facts
+        )
+    if kind == Death.Kind.CHILD and days <= settings.NEONATAL_DAYS:
+        raise Refusal(
+            _(
+                "Child %(number)s of %(id)s was %(days)s days old: a death in the first %(limit)s days is a "
+                "newborn death, send DTH %(id)s nd. Nothing was recorded."
+            )
+            % facts
+        )
+
+
+def volunteer_for_village(village: Location) -> Reporter | None:
+    """The volunteer who follows the mothers of a village: its first active volunteer, else the
+    first active volunteer of the health centre that serves its cell. Reminders go to this person
+    (``Pregnancy.reporter``), and the mother belongs to this person's facility."""
+    active = Reporter.objects.filter(status=Reporter.Status.ACTIVE).select_related("facility")
+    return (
+        active.filter(village=village).order_by("pk").first()
+        or active.filter(facility__served_cells=village.parent_id, facility__kind=Facility.Kind.HEALTH_CENTRE)
+        .order_by("pk")
+        .first()
+    )
 
 
 @transaction.atomic
@@ -768,14 +872,24 @@ def record_departure(
     reporter: Reporter,
     mother_identifier: str,
     new_village_code: str | None,
+    today: date | None = None,
     message: InboundMessage | None = None,
 ) -> Pregnancy:
-    """``DEP``: the mother moved away (closes the pregnancy) or to another village (a transfer:
-    her records follow her to the facility that serves that village)."""
-    pregnancy = pregnancy_for_report(reporter, mother_identifier)
+    """``DEP``: the mother moved away (ends her follow-up) or to another village: a transfer. A
+    transferred mother's follow-up goes on with the new village's volunteer and facility at once:
+    her reminders, her risk notices and the catchment checks follow them."""
+    today = today or timezone.localdate()
+    pregnancy = pregnancy_for_report(
+        reporter, mother_identifier, statuses=(Pregnancy.Status.ACTIVE, Pregnancy.Status.DELIVERED)
+    )
+    if lifecycle.stage(pregnancy, today=today) in lifecycle.CLOSED:
+        raise Refusal(
+            _("The follow-up of %(id)s is over; nothing was recorded.") % {"id": pregnancy.mother.identifier}
+        )
     mother = pregnancy.mother
     if not new_village_code:
-        pregnancy.status, pregnancy.closed_on = Pregnancy.Status.MOVED, timezone.localdate()
+        # A move after the birth keeps the pregnancy's end (the birth) as its closing date.
+        pregnancy.status, pregnancy.closed_on = Pregnancy.Status.MOVED, pregnancy.closed_on or today
         pregnancy.save(update_fields=["status", "closed_on"])
         reminders.cancel_remaining(pregnancy)
         audit(mother=mother, message=message, action="moved_away", summary="moved away")
@@ -783,18 +897,31 @@ def record_departure(
     village = Location.objects.filter(code=new_village_code, level=Location.Level.VILLAGE).first()
     if village is None:
         raise Refusal(_("No village has code %(code)s.") % {"code": new_village_code})
-    facility = (
-        Facility.objects.filter(served_cells=village.parent_id, kind=Facility.Kind.HEALTH_CENTRE).first()
-        or pregnancy.facility
-    )
-    mother.village, mother.facility = village, facility
+    volunteer = volunteer_for_village(village)
+    if volunteer is None:
+        raise Refusal(
+            _(
+                "No volunteer follows village %(village)s yet; nothing was changed. "
+                "If she left the area, send DEP %(id)s alone."
+            )
+            % {"village": village.name, "id": mother.identifier}
+        )
+    previous = pregnancy.reporter
+    mother.village, mother.facility = village, volunteer.facility
     mother.save(update_fields=["village", "facility"])
-    pregnancy.village, pregnancy.facility = village, facility
-    pregnancy.save(update_fields=["village", "facility"])
+    pregnancy.village, pregnancy.facility, pregnancy.reporter = village, volunteer.facility, volunteer
+    pregnancy.save(update_fields=["village", "facility", "reporter"])
+    if volunteer.pk not in (previous.pk, reporter.pk):
+        with translation.override(volunteer.language):
+            text = _("Mother %(id)s has moved to %(village)s: her follow-up and reminders are now yours.") % {
+                "id": mother.identifier,
+                "village": village.name,
+            }
+        send_sms(phone=str(volunteer.phone), text=text, kind=OutgoingMessage.Kind.NOTICE)
     audit(
         mother=mother,
         message=message,
         action="transferred",
-        summary=f"moved to village {village.code} ({facility})",
+        summary=f"moved to village {village.code} ({volunteer.facility}), volunteer {volunteer.phone}",
     )
     return pregnancy

@@ -38,6 +38,11 @@ class Reminder(models.Model):
         return f"{self.get_kind_display()} {self.sequence} due {self.due_date}"
 
 
+#: The reminders of a contact with a health worker: only these become missed visits. The birth
+#: preparedness reminder and the follow-up after the EDD are not visits.
+VISIT_KINDS = (Reminder.Kind.ANC, Reminder.Kind.PNC)
+
+
 class EscalationStep(models.Model):
     """One level of a red alert's ladder, due at a time; runs at most once."""
 

@@ -1,5 +1,5 @@
-"""Visit schedules as data (SPEC 3). ``settings.ANC_SCHEDULE`` picks the antenatal policy; a
-country changes a schedule here (or adds one) without touching the planner."""
+"""Visit schedules as data. ``settings.ANC_SCHEDULE`` picks the antenatal policy; a country
+changes a schedule here (or adds one) without touching the planner. Sources: docs/clinical-rules.md."""
 
 from __future__ import annotations
 
@@ -28,13 +28,22 @@ class PlannedContact:
     due_date: date
 
 
-def antenatal_plan(last_menstrual_period: date, expected_delivery_date: date) -> list[PlannedContact]:
-    """Every antenatal reminder of a pregnancy, past ones included (the planner drops those)."""
+def antenatal_plan(
+    last_menstrual_period: date, expected_delivery_date: date, *, next_visit_date: date | None = None
+) -> list[PlannedContact]:
+    """Every antenatal reminder of a pregnancy, past ones included (the planner drops those).
+
+    ``next_visit_date`` is the appointment a health centre gave at the first contact (the national
+    long-form PRE is filed at ANC 1): ANC 1 is then done, ANC 2 is that appointment, and the later
+    contacts are the schedule's dates after it, numbered on from 3."""
     weeks = ANC_SCHEDULES[settings.ANC_SCHEDULE]
-    plan = [
-        PlannedContact("anc", number, last_menstrual_period + timedelta(weeks=week))
-        for number, week in enumerate(weeks, start=1)
-    ]
+    dates = [last_menstrual_period + timedelta(weeks=week) for week in weeks]
+    if next_visit_date is None:
+        contacts = list(enumerate(dates, start=1))
+    else:
+        later = [due for due in dates if due > next_visit_date]
+        contacts = [(2, next_visit_date), *enumerate(later, start=3)][: len(weeks) - 1]
+    plan = [PlannedContact("anc", number, due) for number, due in contacts]
     plan.append(PlannedContact("birth_prep", 1, expected_delivery_date - BIRTH_PREPAREDNESS_BEFORE_EDD))
     plan.append(PlannedContact("post_edd", 1, expected_delivery_date + FOLLOW_UP_AFTER_EDD))
     return plan
@@ -45,15 +54,3 @@ def postnatal_plan(birth_date: date) -> list[PlannedContact]:
         PlannedContact("pnc", number, birth_date + timedelta(days=days))
         for number, days in enumerate(POSTNATAL_DAYS, start=1)
     ]
-
-
-def next_antenatal_contact(
-    last_menstrual_period: date, today: date, *, after: int = 0
-) -> tuple[int, date] | None:
-    """The next antenatal contact still ahead (number, due date) numbered above ``after``, or
-    None when all are past."""
-    for number, week in enumerate(ANC_SCHEDULES[settings.ANC_SCHEDULE], start=1):
-        due = last_menstrual_period + timedelta(weeks=week)
-        if due >= today and number > after:
-            return number, due
-    return None

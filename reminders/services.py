@@ -25,13 +25,17 @@ from maternal.sms import codes
 from messaging.gsm import split_parts
 from messaging.models import OutgoingMessage
 from messaging.services import send_sms
-from reminders.models import Digest, Reminder
+from reminders.models import VISIT_KINDS, Digest, Reminder
 from reminders.schedules import PlannedContact, antenatal_plan, postnatal_plan
 
 logger = logging.getLogger(__name__)
 Status = Reminder.Status
 OPEN_STATUSES = [Status.PLANNED, Status.SENT]
-ACTIVE = Pregnancy.Status.ACTIVE
+#: What is still followed, by the pregnancy's status: the antenatal plan while she is pregnant, her
+#: postnatal contacts after the birth (docs/lifecycle.md). Nothing is sent about any other status.
+FOLLOWED = Q(pregnancy__status=Pregnancy.Status.ACTIVE) | Q(
+    pregnancy__status=Pregnancy.Status.DELIVERED, kind=Reminder.Kind.PNC
+)
 
 
 # --- planning ------------------------------------------------------------------------------
@@ -51,8 +55,14 @@ def _create(pregnancy: Pregnancy, plan: list[PlannedContact], today: date) -> in
 def plan_pregnancy(pregnancy: Pregnancy, *, today: date) -> int:
     """Plan the antenatal, birth-preparedness and post-EDD reminders still ahead. A woman
     registered late gets no reminder (and no missed follow-up) for contacts already past."""
-    return _create(
-        pregnancy, antenatal_plan(pregnancy.last_menstrual_period, pregnancy.expected_delivery_date), today
+    return _create(pregnancy, _antenatal_plan(pregnancy), today)
+
+
+def _antenatal_plan(pregnancy: Pregnancy) -> list[PlannedContact]:
+    return antenatal_plan(
+        pregnancy.last_menstrual_period,
+        pregnancy.expected_delivery_date,
+        next_visit_date=pregnancy.next_visit_date,
     )
 
 
@@ -61,7 +71,7 @@ def plan_pregnancies(pregnancies: Iterable[Pregnancy], *, today: date, batch_siz
     written ``batch_size`` at a time instead of one insert per pregnancy."""
     planned, rows = 0, []
     for pregnancy in pregnancies:
-        plan = antenatal_plan(pregnancy.last_menstrual_period, pregnancy.expected_delivery_date)
+        plan = _antenatal_plan(pregnancy)
         rows += [
             Reminder(pregnancy=pregnancy, kind=item.kind, sequence=item.sequence, due_date=item.due_date)
             for item in plan
@@ -97,6 +107,14 @@ def clear_visit(pregnancy: Pregnancy, *, kind: str, sequence: int) -> bool:
     )
 
 
+def promised(pregnancy: Pregnancy, *, kind: str, today: date, after: int = 0) -> list[Reminder]:
+    """The reminders of ``kind`` still to be sent on or after ``today`` (numbered above ``after``):
+    what a reply may promise, read from the rows that will send it."""
+    return list(
+        pregnancy.reminders.filter(kind=kind, sequence__gt=after, status=Status.PLANNED, due_date__gte=today)
+    )
+
+
 def cancel_remaining(pregnancy: Pregnancy) -> int:
     """Closing a pregnancy (loss, death, move) cancels what is left."""
     return pregnancy.reminders.filter(status__in=OPEN_STATUSES).update(status=Status.CANCELLED)
@@ -118,16 +136,17 @@ def expire_stale(*, today: date) -> int:
 
 
 def _newly_missed(today: date):
-    """Reminders (sent, or expired in an outage) whose visit was not reported in the grace period."""
+    """Visit reminders (sent, or expired in an outage) whose visit was not reported in the grace
+    period."""
     return Reminder.objects.filter(
+        kind__in=VISIT_KINDS,
         status__in=[Status.SENT, Status.EXPIRED],
         due_date__lte=today - settings.MISSED_VISIT_AFTER,
-        pregnancy__status=ACTIVE,
-    )
+    ).filter(FOLLOWED)
 
 
 def _due(today: date):
-    return Reminder.objects.filter(status=Status.PLANNED, due_date__lte=today, pregnancy__status=ACTIVE)
+    return Reminder.objects.filter(status=Status.PLANNED, due_date__lte=today).filter(FOLLOWED)
 
 
 def work_for_today(today: date) -> dict[int, list[int]]:
@@ -152,29 +171,41 @@ def reporters_with_work(today: date) -> list[int]:
 
 
 def _line(reminder: Reminder) -> str:
-    identifier = reminder.pregnancy.mother.identifier
-    due = f"{reminder.due_date:%d.%m}"
+    pregnancy = reminder.pregnancy
     labels = {
         Reminder.Kind.ANC: _("ANC %(number)s on %(date)s"),
         Reminder.Kind.BIRTH_PREPAREDNESS: _("birth plan, EDD in 2 weeks (%(date)s)"),
-        Reminder.Kind.POST_EDD: _("EDD passed: report BIR, LOS or DEP (%(date)s)"),
+        Reminder.Kind.POST_EDD: _("EDD %(edd)s"),
         Reminder.Kind.PNC: _("PNC %(number)s on %(date)s"),
     }
-    return f"{identifier} " + labels[reminder.kind] % {"number": reminder.sequence, "date": due}
+    facts = {
+        "number": reminder.sequence,
+        "date": f"{reminder.due_date:%d.%m}",
+        "edd": f"{pregnancy.expected_delivery_date:%d.%m}",
+    }
+    return f"{pregnancy.mother.identifier} " + labels[reminder.kind] % facts
 
 
 def compose_digest(
     reporter: Reporter, due: list[Reminder], missed: list[Reminder], *, today: date
 ) -> list[str]:
-    """The digest's parts, in the volunteer's language as it is now (text built at send time)."""
+    """The digest's parts, in the volunteer's language as it is now (text built at send time):
+    the contacts due, then the births not reported after the EDD, then the missed visits, each
+    group under its own heading."""
+    overdue_births = [reminder for reminder in due if reminder.kind == Reminder.Kind.POST_EDD]
+    contacts = [reminder for reminder in due if reminder.kind != Reminder.Kind.POST_EDD]
     with translation.override(reporter.language):
-        items = [_line(reminder) for reminder in due]
-        if due:
-            items[0] = _("Reminders %(date)s:") % {"date": f"{today:%d.%m}"} + " " + items[0]
-        if missed:
-            missed_items = [_line(reminder) for reminder in missed]
-            missed_items[0] = _("Missed visits, please follow up:") + " " + missed_items[0]
-            items += missed_items
+        headings = [
+            (_("Reminders %(date)s:") % {"date": f"{today:%d.%m}"}, contacts),
+            (_("Birth not reported, EDD passed (send BIR, LOS or DEP):"), overdue_births),
+            (_("Missed visits, please follow up:"), missed),
+        ]
+        items = []
+        for heading, reminders in headings:
+            lines = [_line(reminder) for reminder in reminders]
+            if lines:
+                lines[0] = f"{heading} {lines[0]}"
+            items += lines
     return split_parts(items)
 
 

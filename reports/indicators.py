@@ -45,7 +45,7 @@ from django.utils import timezone
 
 from maternal.models import Alert, Baby, Birth, Death, Pregnancy, Reporter, Visit
 from messaging.models import InboundMessage
-from reminders.models import Reminder
+from reminders.models import VISIT_KINDS, Reminder
 from reports.months import Month
 
 #: Birth places that count as a facility birth (codes.md: health centre, hospital).
@@ -327,7 +327,7 @@ def _newborn_deaths() -> QuerySet:
         _deaths()
         .filter(kind=Death.Kind.NEWBORN)
         .alias(age=age)
-        .filter(Q(pregnancy__birth__isnull=True) | Q(age__lte=timedelta(days=28)))
+        .filter(Q(pregnancy__birth__isnull=True) | Q(age__lte=timedelta(days=settings.NEONATAL_DAYS)))
     )
 
 
@@ -341,7 +341,15 @@ def _missed_in(month: Month) -> Q:
     return Q(status=Reminder.Status.MISSED, due_date__range=(month.first_day - after, month.last_day - after))
 
 
-MISSED_VISITS = Rows(_reminders, _missed_in)
+MISSED_VISITS = Rows(lambda: _reminders().filter(kind__in=VISIT_KINDS), _missed_in)
+
+
+def _births_overdue() -> QuerySet:
+    """Follow-ups after the EDD that were due: sent, or expired unsent in an outage (one cancelled
+    before its day means the birth, loss or move had been reported)."""
+    return _reminders().filter(
+        Q(sent_at__isnull=False) | Q(status=Reminder.Status.EXPIRED), kind=Reminder.Kind.POST_EDD
+    )
 
 
 def _reported_in(month: Month) -> Q:
@@ -492,8 +500,9 @@ INDICATORS: tuple[Indicator, ...] = (
         title="Newborn deaths (up to 28 days)",
         short_title="Newborn deaths",
         unit=Unit.COUNT,
-        rule=f"Deaths reported with code nd (DTH) and a death date {_IN_MONTH}, at most 28 days after the "
-        "recorded birth date (a newborn death without a recorded birth counts).",
+        rule=f"Deaths reported with code nd (DTH) and a death date {_IN_MONTH}, at most "
+        f"{settings.NEONATAL_DAYS} days after the recorded birth date (a newborn death without a recorded "
+        "birth counts).",
         sources=(Rows(_newborn_deaths, _dated("date")),),
     ),
     CountIndicator(
@@ -519,9 +528,20 @@ INDICATORS: tuple[Indicator, ...] = (
         title="Missed visits",
         short_title="Missed visits",
         unit=Unit.COUNT,
-        rule="Reminders with status missed whose due date + 14 days falls in the calendar month (the day the "
-        "visit became missed).",
+        rule="Antenatal and postnatal contact reminders (ANC, PNC) with status missed whose due date + 14 days "
+        "falls in the calendar month (the day the visit became missed). The birth preparedness reminder and "
+        "the follow-up after the EDD are not visits (see births overdue).",
         sources=(MISSED_VISITS,),
+    ),
+    CountIndicator(
+        name="births_overdue",
+        title="Births not reported after the EDD",
+        short_title="Births overdue",
+        unit=Unit.COUNT,
+        rule="Pregnancies still open 14 days after their EDD: follow-ups after the EDD (asking the volunteer to "
+        "report BIR, LOS or DEP) whose due date (EDD + 14 days) falls in the calendar month and that went out, "
+        "or expired unsent in an outage, whatever was reported since.",
+        sources=(Rows(_births_overdue, _dated("due_date")),),
     ),
     CountIndicator(
         name="volunteers_active",

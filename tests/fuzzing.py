@@ -167,6 +167,7 @@ KEYWORD_WEIGHTS = {
     "WHO": 0.5,
     "HELP": 0.5,
 }
+POSTNATAL_DATES = re.compile(r"\d\d\.\d\d, \d\d\.\d\d")  # a birth's reply lists the postnatal visits
 ALERT_NUMBER = re.compile(r"\b(?:Alert|ALERT|alerte|Alerte|Ikibazo)\D{0,12}(\d+)")
 REGISTRATION_NUMBER = re.compile(r"\b(?:Registration|registration|inscription|Inscription)\D{0,4}(\d+)")
 
@@ -183,6 +184,8 @@ class SmsFuzzer:
     mother_ids: list[str] = field(init=False)
     system_ids: list[str] = field(default_factory=list)
     known_mothers: list[str] = field(default_factory=list)
+    #: Mothers whose birth a reply confirmed (it listed her postnatal visits): PNC, nd and cd need one.
+    delivered_mothers: list[str] = field(default_factory=list)
     alert_numbers: list[int] = field(default_factory=list)
     registration_numbers: list[int] = field(default_factory=list)
     last: dict[str, str] = field(default_factory=dict)
@@ -199,7 +202,9 @@ class SmsFuzzer:
         year = self.random.randint(1970, 2010)
         return f"{self.random.choice('123')}{year}{sex}{self.random.randrange(10**10):010d}"
 
-    def mother(self) -> str:
+    def mother(self, *, delivered: bool = False) -> str:
+        if delivered and self.delivered_mothers and self.random.random() < 0.5:
+            return self.random.choice(self.delivered_mothers[-50:])
         roll = self.random.random()
         if roll < 0.6 and self.known_mothers:  # one the system named in a reply: she exists
             return self.random.choice(self.known_mothers[-200:])
@@ -247,7 +252,7 @@ class SmsFuzzer:
         elif keyword == "PRE":
             gravidity = r.randint(1, 7)
             mother = "NEW" if r.random() < 0.1 else self.mother()
-            lmp = self.date_text(14, 300)
+            lmp = self.date_text(28, 300)  # a pregnancy is registered from 4 weeks
             if r.random() < 0.2:  # the national long form
                 words = [
                     "PRE",
@@ -335,7 +340,7 @@ class SmsFuzzer:
             if r.random() < 0.2:
                 words = [
                     "PNC",
-                    self.mother(),
+                    self.mother(delivered=True),
                     f"pnc{r.randint(1, 5)}",
                     self.maybe(pick(("yego", "oya"))),
                     self.date_text(0, 20),
@@ -346,7 +351,7 @@ class SmsFuzzer:
             else:
                 words = [
                     "PNC",
-                    self.mother(),
+                    self.mother(delivered=True),
                     r.randint(1, 5),
                     self.date_text(0, 10),
                     *self.some(SYMPTOMS, 2),
@@ -355,7 +360,7 @@ class SmsFuzzer:
             if r.random() < 0.2:
                 words = [
                     "DTH",
-                    self.mother(),
+                    self.mother(delivered=True),
                     f"0{r.randint(1, 2)}",
                     self.date_text(0, 30),
                     pick(("ho", "or", "hc", "hp")),
@@ -472,6 +477,8 @@ class SmsFuzzer:
         return phone, text
 
     def learn(self, reply: str) -> None:
+        if POSTNATAL_DATES.search(reply):
+            self.delivered_mothers.extend(MOTHER_ID.findall(reply))
         for mother_id in MOTHER_ID.findall(reply):
             if mother_id not in self.seen:
                 self.seen.add(mother_id)
@@ -551,11 +558,13 @@ def _reminder_problems() -> list[str]:
             planned.setdefault(pregnancy_id, set()).add((kind, sequence))
         if status in (Reminder.Status.PLANNED, Reminder.Status.SENT):
             still_open.setdefault(pregnancy_id, set()).add(kind)
-    for pk, lmp, edd, registered_on, status in Pregnancy.objects.values_list(
-        "pk", "last_menstrual_period", "expected_delivery_date", "registered_on", "status"
+    for pk, lmp, edd, next_visit, registered_on, status in Pregnancy.objects.values_list(
+        "pk", "last_menstrual_period", "expected_delivery_date", "next_visit_date", "registered_on", "status"
     ):
         expected = {
-            (item.kind, item.sequence) for item in antenatal_plan(lmp, edd) if item.due_date >= registered_on
+            (item.kind, item.sequence)
+            for item in antenatal_plan(lmp, edd, next_visit_date=next_visit)
+            if item.due_date >= registered_on
         }
         if planned.get(pk, set()) != expected:
             problems.append(

@@ -301,6 +301,32 @@ def january_data_set() -> District:
     ReminderFactory(pregnancy=p2, status=Reminder.Status.MISSED, due_date=date(2026, 1, 20))
     ReminderFactory(pregnancy=p3, status=Reminder.Status.MISSED, due_date=date(2025, 12, 17))
     ReminderFactory(pregnancy=p3, status=Reminder.Status.PLANNED, due_date=date(2025, 12, 25))
+    # After the EDD (not visits): O1 due 20 December, sent, marked missed by an older rule;
+    # O2 due 12 January, sent that day at 09:00; O3 due 15 January, expired unsent; O4 due 18 January,
+    # cancelled before its day (the birth had been reported).
+    post_edd = Reminder.Kind.POST_EDD
+    ReminderFactory(
+        pregnancy=p1,
+        kind=post_edd,
+        sequence=1,
+        status=Reminder.Status.MISSED,
+        due_date=date(2025, 12, 20),
+        sent_at=kigali(2025, 12, 20, 9),
+    )
+    ReminderFactory(
+        pregnancy=p2,
+        kind=post_edd,
+        sequence=1,
+        status=Reminder.Status.SENT,
+        due_date=date(2026, 1, 12),
+        sent_at=kigali(2026, 1, 12, 9),
+    )
+    ReminderFactory(
+        pregnancy=p3, kind=post_edd, sequence=1, status=Reminder.Status.EXPIRED, due_date=date(2026, 1, 15)
+    )
+    ReminderFactory(
+        pregnancy=p1, kind=post_edd, sequence=2, status=Reminder.Status.CANCELLED, due_date=date(2026, 1, 18)
+    )
 
     # Inbound reports. r1 PRE; r2 ANC at 23:30 on 31 January; r3 only HELP, and a refused PRE;
     # r4 (inactive now) BIR; r5 PRE at 00:15 on 1 February.

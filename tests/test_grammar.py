@@ -413,7 +413,7 @@ def test_risk_report_long_form_with_place_and_weight():
 
 
 def test_a_danger_sign_in_a_risk_report_is_refused_as_an_emergency():
-    assert errors_of(f"RISK {MOTHER} fe he") == [("codes", "red_code_in_risk")]
+    assert errors_of(f"RISK {MOTHER} fe he") == [("codes", "emergency_code")]
     assert params_of(f"RISK {MOTHER} fe he") == [{"code": "he"}]
 
 

@@ -1,36 +1,19 @@
 """Reminder planning and the daily digest, with the clock pinned at every schedule boundary."""
 
-import io
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
-import time_machine
-from django.core.management import call_command
 
 from maternal import services as maternal
 from messaging.models import OutgoingMessage
 from reminders import services, tasks
 from reminders.models import Digest, Reminder
-from tests.conftest import KIGALI
+from tests.clock import at, run_due
 from tests.factories import PregnancyFactory, ReporterFactory
 
 # LMP 06.08.2026: ANC 2 (20 weeks) is due on 24.12.2026, ANC 3 (26 weeks) on 04.02.2027.
 LMP = date(2026, 8, 6)
 ANC2_DUE = date(2026, 12, 24)
-
-
-def at(day: date, hour: int = 10, minute: int = 0):
-    return time_machine.travel(
-        datetime(day.year, day.month, day.day, hour, minute, tzinfo=KIGALI), tick=False
-    )
-
-
-def run_due(day: date, hour: int = 10, minute: int = 0) -> list[str]:
-    """What ``run_due`` sends at that moment, as printed lines."""
-    with at(day, hour, minute):
-        output = io.StringIO()
-        call_command("run_due", stdout=output, stderr=io.StringIO())
-    return output.getvalue().splitlines()
 
 
 @pytest.fixture
@@ -128,6 +111,25 @@ def test_a_visit_not_reported_14_days_after_due_becomes_missed_with_one_follow_u
     assert run_due(ANC2_DUE + timedelta(days=15)) == []
 
 
+def test_the_birth_preparedness_reminder_never_becomes_a_missed_visit(pregnancy):
+    pregnancy.reminders.filter(kind="anc").update(status=Reminder.Status.CLEARED)  # every visit reported
+    birth_prep = pregnancy.reminders.get(kind="birth_prep")
+    run_due(birth_prep.due_date)
+    assert all("Missed" not in line for line in run_due(birth_prep.due_date + timedelta(days=14)))
+    assert pregnancy.reminders.get(kind="birth_prep").status == Reminder.Status.SENT
+
+
+def test_a_birth_not_reported_after_the_edd_has_its_own_digest_line_and_is_never_a_missed_visit(pregnancy):
+    pregnancy.reminders.filter(kind="anc").update(status=Reminder.Status.CLEARED)  # every visit reported
+    post_edd = pregnancy.reminders.get(kind="post_edd").due_date  # EDD 13.05.2027 + 14 days
+    assert run_due(post_edd) == [
+        f"-> {pregnancy.reporter.phone}: Birth not reported, EDD passed (send BIR, LOS or DEP): "
+        f"{pregnancy.mother.identifier} EDD 13.05"
+    ]
+    assert run_due(post_edd + timedelta(days=14)) == []
+    assert pregnancy.reminders.get(kind="post_edd").status == Reminder.Status.SENT
+
+
 def test_a_reminder_more_than_three_days_late_expires_instead_of_being_sent(pregnancy):
     assert run_due(ANC2_DUE + timedelta(days=4)) == []
     assert pregnancy.reminders.get(kind="anc", sequence=2).status == Reminder.Status.EXPIRED
@@ -183,3 +185,45 @@ def test_the_health_centre_gets_one_risk_digest_a_day(pregnancy, risk_reported):
     )
     assert run_due(date(2026, 11, 26), 15) == []
     assert len(run_due(date(2026, 11, 27), 9)) == 1
+
+
+# --- after the birth -------------------------------------------------------------------------------
+
+BIRTH_DAY = date(2026, 11, 25)  # PNC 1 on 26.11, PNC 2 on 28.11, PNC 3 on 02.12, PNC 4 on 06.01
+
+
+@pytest.fixture
+def delivered(db):
+    with at(date(2026, 11, 26)):
+        pregnancy = PregnancyFactory(
+            last_menstrual_period=date(2026, 2, 20), reporter=ReporterFactory(language="en")
+        )
+        services.plan_pregnancy(pregnancy, today=date(2026, 11, 26))
+        maternal.record_birth(
+            reporter=pregnancy.reporter,
+            mother_identifier=pregnancy.mother.identifier,
+            birth_date=BIRTH_DAY,
+            place="hc",
+            babies=[maternal.NewBaby(1, "gi")],
+            today=date(2026, 11, 26),
+        )
+    return pregnancy
+
+
+def test_postnatal_reminders_are_sent_on_their_days_after_a_birth(delivered):
+    identifier = delivered.mother.identifier
+    for day, number in [(date(2026, 11, 26), 1), (date(2026, 11, 28), 2), (date(2026, 12, 2), 3)]:
+        assert run_due(day) == [
+            f"-> {delivered.reporter.phone}: Reminders {day:%d.%m}: {identifier} PNC {number} on {day:%d.%m}"
+        ]
+    first_line = run_due(date(2027, 1, 6))[0]  # then the contacts not reported, as missed
+    assert first_line.startswith(
+        f"-> {delivered.reporter.phone}: Reminders 06.01: {identifier} PNC 4 on 06.01"
+    )
+
+
+def test_a_postnatal_contact_not_reported_14_days_after_due_becomes_missed(delivered):
+    run_due(date(2026, 11, 26))
+    [line] = run_due(date(2026, 12, 10))
+    assert "Missed visits" in line and "PNC 1" in line
+    assert delivered.reminders.get(kind="pnc", sequence=1).status == Reminder.Status.MISSED

@@ -144,14 +144,25 @@ def test_a_mother_who_moved_still_counts_as_registered_in_her_month(gasabo):
 
 
 def test_reminders_sent_count_by_the_kigali_time_they_were_sent(gasabo):
-    # R1 5 January, R2 31 January 23:30 = 2; R3 at 00:10 on 1 February is February's.
-    assert figure("reminders_sent", JANUARY, gasabo) == Figure(2)
+    # R1 5 January, R2 31 January 23:30, O2 12 January = 3; R3 at 00:10 on 1 February is February's.
+    assert figure("reminders_sent", JANUARY, gasabo) == Figure(3)
 
 
 def test_a_visit_is_missed_in_the_month_its_due_date_plus_14_days_falls(gasabo):
     # M1 20 Dec + 14 = 3 Jan (January); M2 -> 3 Feb; M3 -> 31 Dec; the planned reminder is not missed.
     assert figure("missed_visits", JANUARY, gasabo) == Figure(1)
     assert figure("missed_visits", DECEMBER, gasabo) == Figure(1)
+
+
+def test_a_follow_up_after_the_edd_is_not_a_missed_visit(gasabo):
+    # O1 (post-EDD, status missed, due 20 Dec + 14 = 3 Jan) is left out: January's missed visit is M1 only.
+    assert figure("missed_visits", JANUARY, gasabo) == Figure(1)
+
+
+def test_births_overdue_are_the_follow_ups_after_the_edd_due_in_the_month(gasabo):
+    # January: O2 (sent) and O3 (expired in an outage); O4 was cancelled before its day. December: O1.
+    assert figure("births_overdue", JANUARY, gasabo) == Figure(2)
+    assert figure("births_overdue", DECEMBER, gasabo) == Figure(1)
 
 
 def test_volunteers_active_sent_an_accepted_report_in_the_month(gasabo):

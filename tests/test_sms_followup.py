@@ -1,11 +1,14 @@
 """ANC, RISK, RED, OK, RAR, BIR, PNC, DTH, LOS and DEP through the router: each success path, the
 state rules, and refusals with a reason."""
 
+from datetime import date
+
 import pytest
 
 from maternal.models import Alert, AuditEntry, Baby, Birth, Death, Pregnancy, Staff, Visit
 from messaging.models import OutgoingMessage
 from reminders.models import EscalationStep, Reminder
+from tests.clock import run_due
 from tests.factories import FacilityFactory, ReporterFactory, StaffFactory, location_tree
 
 MOTHER = "1199870012345678"
@@ -37,6 +40,13 @@ def volunteer(centre, today):
 @pytest.fixture
 def registered(reply, volunteer):
     reply(str(volunteer.phone), f"PRE {MOTHER} {LMP} 2 1 nr np")
+    return Pregnancy.objects.get(mother__identifier=MOTHER)
+
+
+@pytest.fixture
+def near_term(reply, volunteer):
+    """A mother registered at 39 weeks (LMP 22.02.2026, EDD 29.11.2026)."""
+    reply(str(volunteer.phone), f"PRE {MOTHER} 22.02.2026 2 1 nr np")
     return Pregnancy.objects.get(mother__identifier=MOTHER)
 
 
@@ -78,6 +88,38 @@ def test_the_same_anc_report_sent_again_later_is_already_received(reply, volunte
     answer = chw(reply, volunteer, f"anc {MOTHER} 26/11/2026 2")
     assert "Already received" in answer
     assert Visit.objects.count() == 1
+
+
+def test_a_second_anc_contact_on_the_same_day_is_refused(reply, volunteer, registered):
+    chw(reply, volunteer, f"ANC {MOTHER} 26.11.2026 2")
+    answer = chw(reply, volunteer, f"ANC {MOTHER} 26.11.2026 3")
+    assert (
+        answer
+        == f"ANC 2 of {MOTHER} was already recorded on 26.11.2026: one contact a day. Nothing was recorded."
+    )
+    assert Visit.objects.count() == 1
+
+
+def test_a_danger_sign_in_an_anc_report_is_refused_with_how_to_send_red(reply, volunteer, registered):
+    answer = chw(reply, volunteer, f"ANC {MOTHER} 26.11.2026 2 he")
+    assert "he is an emergency: send RED" in answer and "unknown" not in answer
+    assert not Visit.objects.exists()
+
+
+def test_a_danger_sign_in_a_pnc_report_is_refused_with_how_to_send_red(reply, volunteer, near_term):
+    chw(reply, volunteer, f"BIR {MOTHER} 25.11.2026 hc gi")
+    answer = chw(reply, volunteer, f"PNC {MOTHER} 1 26.11.2026 sbp")
+    assert "sbp is an emergency: send RED" in answer
+    assert not Visit.objects.exists()
+
+
+def test_a_report_from_a_staff_phone_says_what_staff_can_send(reply, midwives):
+    answer = reply(str(midwives[0].phone), f"PRE {MOTHER} {LMP} 2 1 nr np")
+    assert answer == (
+        "Reports about mothers come from their volunteer. From a staff phone send: OK <alert>, "
+        "YES <registration>, RED, WHO, LANG, HELP."
+    )
+    assert not Pregnancy.objects.exists()
 
 
 def test_report_on_an_unknown_mother_is_refused(reply, volunteer):
@@ -206,23 +248,23 @@ def test_rar_without_an_open_alert_is_refused(reply, volunteer, registered):
 # --- BIR, PNC, DTH, LOS, DEP ---------------------------------------------------------------------
 
 
-def test_birth_closes_the_pregnancy_and_plans_postnatal_visits(reply, volunteer, registered):
+def test_birth_closes_the_pregnancy_and_plans_postnatal_visits(reply, volunteer, near_term):
     answer = chw(reply, volunteer, f"BIR {MOTHER} 25.11.2026 hc gi 3.2 bf1")
-    registered.refresh_from_db()
-    assert registered.status == Pregnancy.Status.DELIVERED
+    near_term.refresh_from_db()
+    assert near_term.status == Pregnancy.Status.DELIVERED
     baby = Baby.objects.get()
     assert (baby.sex, str(baby.weight_kg)) == ("gi", "3.2")
-    assert not registered.reminders.filter(kind="anc", status="planned").exists()
-    assert registered.reminders.filter(kind="pnc", status="planned").count() == 4
+    assert not near_term.reminders.filter(kind="anc", status="planned").exists()
+    assert near_term.reminders.filter(kind="pnc", status="planned").count() == 4
     assert "Postnatal visits: 26.11, 28.11, 02.12, 06.01" in answer
 
 
-def test_twins_in_one_short_form_message(reply, volunteer, registered):
+def test_twins_in_one_short_form_message(reply, volunteer, near_term):
     chw(reply, volunteer, f"BIR {MOTHER} 25.11.2026 hc gi 2.4 bo 2.6")
     assert sorted(Baby.objects.values_list("child_number", "sex")) == [(1, "gi"), (2, "bo")]
 
 
-def test_twins_in_two_long_form_messages_share_one_birth(reply, volunteer, registered):
+def test_twins_in_two_long_form_messages_share_one_birth(reply, volunteer, near_term):
     chw(reply, volunteer, f"BIR {MOTHER} 01 25.11.2026 gi np hc bf1 wt2.4")
     chw(reply, volunteer, f"BIR {MOTHER} 02 25.11.2026 bo np hc bf1 wt2.6")
     assert Birth.objects.count() == 1 and Baby.objects.count() == 2
@@ -233,7 +275,48 @@ def test_birth_before_the_lmp_is_refused(reply, volunteer, registered):
     assert not Birth.objects.exists()
 
 
-def test_pnc_is_recorded_after_a_birth(reply, volunteer, registered):
+@pytest.mark.parametrize("day", ["25.11.2026", "06.08.2026"], ids=["16-weeks", "0-weeks"])
+def test_a_birth_before_22_weeks_is_refused_as_a_pregnancy_loss(reply, volunteer, registered, day):
+    answer = chw(reply, volunteer, f"BIR {MOTHER} {day} hc gi")
+    assert "(before 22) is a pregnancy loss: send LOS" in answer and f"DTH {MOTHER} mcc" in answer
+    assert not Birth.objects.exists()
+    registered.refresh_from_db()
+    assert registered.is_active
+
+
+def test_a_stillbirth_before_22_weeks_is_refused_as_a_miscarriage(reply, volunteer, registered):
+    answer = chw(reply, volunteer, f"DTH {MOTHER} sbd 25.11.2026")
+    assert f"is a miscarriage: send DTH {MOTHER} mcc" in answer
+    assert not Death.objects.exists() and not Birth.objects.exists()
+
+
+def test_a_child_death_days_after_the_birth_is_refused_as_a_newborn_death(reply, volunteer, near_term):
+    chw(reply, volunteer, f"BIR {MOTHER} 20.11.2026 hc gi")
+    answer = chw(reply, volunteer, f"DTH {MOTHER} cd 25.11.2026")
+    assert f"was 5 days old: a death in the first 28 days is a newborn death, send DTH {MOTHER} nd" in answer
+    assert not Death.objects.exists()
+
+
+def test_a_newborn_death_after_28_days_is_refused_as_a_child_death(reply, volunteer, near_term):
+    chw(reply, volunteer, f"BIR {MOTHER} 28.10.2026 hc gi")
+    answer = chw(reply, volunteer, f"DTH {MOTHER} nd 26.11.2026")
+    assert f"was 29 days old: a death after 28 days is a child death, send DTH {MOTHER} cd" in answer
+    assert not Death.objects.exists()
+
+
+def test_a_death_on_the_28th_day_is_a_newborn_death(reply, volunteer, near_term):
+    chw(reply, volunteer, f"BIR {MOTHER} 29.10.2026 hc gi")
+    chw(reply, volunteer, f"DTH {MOTHER} nd 26.11.2026")
+    assert Death.objects.get().kind == "nd"
+
+
+def test_the_long_form_newborn_death_is_dated_the_day_it_is_reported(reply, volunteer, near_term):
+    chw(reply, volunteer, f"BIR {MOTHER} 24.11.2026 hc gi")
+    chw(reply, volunteer, f"DTH {MOTHER} 01 24.11.2026 ho nd")
+    assert Death.objects.get().date.isoformat() == "2026-11-26"
+
+
+def test_pnc_is_recorded_after_a_birth(reply, volunteer, near_term):
     chw(reply, volunteer, f"BIR {MOTHER} 25.11.2026 hc gi")
     answer = chw(reply, volunteer, f"PNC {MOTHER} 1 26.11.2026")
     assert Visit.objects.get(kind="pnc").contact_number == 1
@@ -245,19 +328,66 @@ def test_pnc_before_any_birth_is_refused(reply, volunteer, registered):
     assert not Visit.objects.exists()
 
 
-def test_newborn_death_is_recorded_against_the_baby(reply, volunteer, registered):
+def test_newborn_death_is_recorded_against_the_baby(reply, volunteer, near_term):
     chw(reply, volunteer, f"BIR {MOTHER} 20.11.2026 hc gi")
     chw(reply, volunteer, f"DTH {MOTHER} nd 25.11.2026")
     death = Death.objects.get()
     assert death.kind == "nd" and death.baby.died_on.isoformat() == "2026-11-25"
-    assert not registered.reminders.filter(status="planned").exists()
 
 
-def test_stillbirth_is_recorded_as_a_birth_with_a_stillborn_baby(reply, volunteer, registered):
+def test_a_newborn_death_keeps_the_mothers_postnatal_visits(reply, volunteer, near_term):
+    chw(reply, volunteer, f"BIR {MOTHER} 25.11.2026 hc gi")
+    answer = chw(reply, volunteer, f"DTH {MOTHER} nd 26.11.2026")
+    planned = near_term.reminders.filter(kind="pnc", status="planned")
+    assert list(planned.values_list("sequence", flat=True)) == [1, 2, 3, 4]
+    assert answer == (
+        f"Newborn death of child 1 of {MOTHER} recorded (26.11.2026). We are sorry. "
+        "The mother's postnatal visits go on: 26.11, 28.11, 02.12, 06.01."
+    )
+
+
+def test_a_stillbirth_after_the_birth_report_keeps_the_mothers_postnatal_visits(reply, volunteer, near_term):
+    chw(reply, volunteer, f"BIR {MOTHER} 25.11.2026 hc gi")
     chw(reply, volunteer, f"DTH {MOTHER} sbd 25.11.2026")
-    registered.refresh_from_db()
-    assert registered.status == Pregnancy.Status.DELIVERED
     assert Baby.objects.get().stillborn
+    assert near_term.reminders.filter(kind="pnc", status="planned").count() == 4
+
+
+def test_stillbirth_is_recorded_as_a_birth_with_a_stillborn_baby(reply, volunteer, near_term):
+    chw(reply, volunteer, f"DTH {MOTHER} sbd 25.11.2026")
+    near_term.refresh_from_db()
+    assert near_term.status == Pregnancy.Status.DELIVERED
+    assert Baby.objects.get().stillborn
+
+
+def test_a_stillbirth_reported_before_any_birth_starts_the_mothers_postnatal_visits(
+    reply, volunteer, near_term
+):
+    answer = chw(reply, volunteer, f"DTH {MOTHER} sbd 25.11.2026")
+    assert not near_term.reminders.filter(kind="anc", status="planned").exists()
+    assert near_term.reminders.filter(kind="pnc", status="planned").count() == 4
+    assert answer.endswith("The mother's postnatal visits go on: 26.11, 28.11, 02.12, 06.01.")
+
+
+def test_a_maternal_death_after_the_birth_cancels_her_postnatal_visits(reply, volunteer, near_term):
+    chw(reply, volunteer, f"BIR {MOTHER} 25.11.2026 hc gi")
+    answer = chw(reply, volunteer, f"DTH {MOTHER} md 26.11.2026")
+    near_term.refresh_from_db()
+    assert near_term.status == Pregnancy.Status.MATERNAL_DEATH
+    assert near_term.closed_on.isoformat() == "2026-11-25"  # the pregnancy ended with the birth
+    assert not near_term.reminders.filter(status="planned").exists()
+    assert answer == (
+        f"Maternal death of {MOTHER} recorded (26.11.2026). We are sorry. "
+        "All her follow-up is closed and her reminders are cancelled."
+    )
+
+
+def test_a_second_death_report_about_a_baby_already_dead_is_refused(reply, volunteer, near_term):
+    chw(reply, volunteer, f"BIR {MOTHER} 25.11.2026 hc gi")
+    chw(reply, volunteer, f"DTH {MOTHER} nd 26.11.2026")
+    answer = chw(reply, volunteer, f"DTH {MOTHER} sbd 25.11.2026")
+    assert "already recorded as dead" in answer
+    assert Death.objects.count() == 1
 
 
 def test_maternal_death_closes_the_pregnancy_and_cancels_reminders(reply, volunteer, registered):
@@ -272,7 +402,9 @@ def test_loss_closes_the_pregnancy(reply, volunteer, registered):
     registered.refresh_from_db()
     assert registered.status == Pregnancy.Status.LOST
     assert Death.objects.get().kind == "mcc"
-    assert MOTHER in answer
+    assert answer == (
+        f"Pregnancy loss of {MOTHER} recorded (24.11.2026). Her pregnancy is closed and its reminders are cancelled."
+    )
 
 
 def test_departure_closes_the_pregnancy_and_cancels_reminders(reply, volunteer, registered):
@@ -282,14 +414,85 @@ def test_departure_closes_the_pregnancy_and_cancels_reminders(reply, volunteer, 
     assert not registered.reminders.filter(status="planned").exists()
 
 
-def test_departure_to_another_village_transfers_the_mother(reply, volunteer, registered):
+@pytest.fixture
+def elsewhere(db):
+    """Another health centre, serving another cell, with a volunteer in its village."""
     other = location_tree("5")
-    other_centre = FacilityFactory(code="5101", location=other["village"])
+    other_centre = FacilityFactory(code="5101", name="Gihanga HC", location=other["village"])
     other_centre.served_cells.add(other["cell"])
-    answer = chw(reply, volunteer, f"DEP {MOTHER} {other['village'].code}")
+    volunteer = ReporterFactory(
+        facility=other_centre, village=other["village"], language="en", name="Mukeshimana Jeanne"
+    )
+    return other["village"], volunteer
+
+
+def test_departure_to_another_village_transfers_the_mother(reply, volunteer, registered, elsewhere):
+    village, new_volunteer = elsewhere
+    answer = chw(reply, volunteer, f"DEP {MOTHER} {village.code}")
     registered.refresh_from_db()
-    assert registered.is_active and registered.facility == other_centre
-    assert other["village"].name in answer
+    assert registered.is_active and registered.facility == new_volunteer.facility
+    assert registered.reporter == new_volunteer and registered.mother.village == village
+    assert answer == (
+        f"{MOTHER} transferred to {village.name} village (Gihanga HC). "
+        f"Her reminders now go to Mukeshimana Jeanne {new_volunteer.phone}."
+    )
+
+
+def test_a_transfer_sends_her_reminders_to_the_new_villages_volunteer(
+    reply, volunteer, registered, elsewhere
+):
+    village, new_volunteer = elsewhere
+    chw(reply, volunteer, f"DEP {MOTHER} {village.code}")
+    assert run_due(date(2026, 12, 24)) == [
+        f"-> {new_volunteer.phone}: Reminders 24.12: {MOTHER} ANC 2 on 24.12"
+    ]
+
+
+def test_the_new_volunteer_is_told_of_the_transfer(sms, volunteer, registered, elsewhere):
+    village, new_volunteer = elsewhere
+    sent = dict(sms(str(volunteer.phone), f"DEP {MOTHER} {village.code}"))
+    assert sent[str(new_volunteer.phone)] == (
+        f"Mother {MOTHER} has moved to {village.name}: her follow-up and reminders are now yours."
+    )
+
+
+def test_after_a_transfer_the_new_volunteer_reports_on_her_and_the_old_one_is_refused(
+    reply, volunteer, registered, elsewhere
+):
+    village, new_volunteer = elsewhere
+    chw(reply, volunteer, f"DEP {MOTHER} {village.code}")
+    assert "another health facility" in chw(reply, volunteer, f"ANC {MOTHER} 26.11.2026 2")
+    assert "ANC 2 of" in chw(reply, new_volunteer, f"ANC {MOTHER} 26.11.2026 2")
+
+
+def test_a_transfer_to_a_village_nobody_follows_is_refused(reply, volunteer, registered):
+    nowhere = location_tree("6")["village"]
+    answer = chw(reply, volunteer, f"DEP {MOTHER} {nowhere.code}")
+    assert answer == (
+        f"No volunteer follows village {nowhere.name} yet; nothing was changed. "
+        f"If she left the area, send DEP {MOTHER} alone."
+    )
+    registered.refresh_from_db()
+    assert registered.reporter == volunteer
+
+
+def test_a_transfer_after_the_birth_moves_her_postnatal_reminders(reply, volunteer, near_term, elsewhere):
+    village, new_volunteer = elsewhere
+    chw(reply, volunteer, f"BIR {MOTHER} 25.11.2026 hc gi")
+    chw(reply, volunteer, f"PNC {MOTHER} 1 26.11.2026")
+    chw(reply, volunteer, f"DEP {MOTHER} {village.code}")
+    assert run_due(date(2026, 11, 28)) == [
+        f"-> {new_volunteer.phone}: Reminders 28.11: {MOTHER} PNC 2 on 28.11"
+    ]
+
+
+def test_a_move_away_after_the_birth_stops_her_postnatal_reminders(reply, volunteer, near_term):
+    chw(reply, volunteer, f"BIR {MOTHER} 25.11.2026 hc gi")
+    answer = chw(reply, volunteer, f"DEP {MOTHER}")
+    near_term.refresh_from_db()
+    assert near_term.status == Pregnancy.Status.MOVED and near_term.closed_on.isoformat() == "2026-11-25"
+    assert not near_term.reminders.filter(status="planned").exists()
+    assert "moved away" in answer
 
 
 def test_every_change_is_linked_to_the_message_that_caused_it(reply, volunteer, registered):

@@ -2,6 +2,7 @@
 and French gives three different replies, each from the translation catalogues."""
 
 import re
+from datetime import date
 
 import pytest
 
@@ -37,7 +38,7 @@ SCENARIOS = {
 def conversation(reply, sms, language: str, number: int, scenario: str) -> str:
     volunteer = ReporterFactory(language=language)
     staff = StaffFactory(facility=volunteer.facility, language=language)
-    pregnancy = PregnancyFactory(reporter=volunteer)
+    pregnancy = PregnancyFactory(reporter=volunteer, last_menstrual_period=date(2026, 2, 20))  # 39 weeks
     from reminders.services import plan_pregnancy
 
     plan_pregnancy(pregnancy, today=pregnancy.registered_on)
@@ -60,3 +61,11 @@ def test_each_keyword_replies_in_kinyarwanda_english_and_french(reply, sms, toda
         for number, language in enumerate(LANGUAGES)
     }
     assert len(set(answers.values())) == 3, answers
+
+
+def test_french_replies_name_the_contacts_cpn_and_cpon_as_the_code_table_does(reply, sms, today):
+    volunteer = ReporterFactory(language="fr")
+    pre = reply(str(volunteer.phone), "PRE 1199870012345678 01.09.2026 2 1 nr np")
+    assert "Prochaine visite: CPN 2 le 19.01.2027." in pre and "ANC" not in pre
+    anc = reply(str(volunteer.phone), "ANC 1199870012345678 26.11.2026 1")
+    assert anc.startswith("CPN 1 de 1199870012345678") and "ANC" not in anc

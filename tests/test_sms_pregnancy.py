@@ -1,9 +1,15 @@
 """PRE: registering a pregnancy by SMS, short and national long form, and every field error."""
 
+import inspect
+import re
+from datetime import date
+
 import pytest
 
-from maternal.models import Mother, Pregnancy
+from maternal.models import Mother, Pregnancy, Visit
+from maternal.sms.handlers import pregnancy as pregnancy_handler
 from messaging.models import InboundMessage
+from tests.clock import run_due
 from tests.factories import PregnancyFactory, ReporterFactory
 
 LMP = "06.08.2026"  # with the clock on 26.11.2026: 16 weeks, EDD 13.05.2027
@@ -48,6 +54,74 @@ def test_pre_national_long_form_is_accepted(reply, volunteer):
     assert pregnancy.symptoms == ["vo"]
     assert str(pregnancy.weight_kg) == "55.5" and pregnancy.has_toilet is True
     assert "EDD 13.05.2027" in answer
+
+
+def test_an_lmp_42_weeks_ago_is_registered_high_risk_and_the_volunteer_told_to_refer_now(reply, volunteer):
+    answer = send(reply, volunteer, "PRE 1199870012345678 05.02.2026 2 1 nr np")
+    assert Pregnancy.objects.get().high_risk
+    assert "42 weeks" in answer
+    assert "Post-term, high risk: refer her to the health centre now, or check the LMP." in answer
+
+
+def test_an_lmp_a_day_short_of_42_weeks_is_not_post_term(reply, volunteer):
+    answer = send(reply, volunteer, "PRE 1199870012345678 06.02.2026 2 1 nr np")
+    assert not Pregnancy.objects.get().high_risk
+    assert "Post-term" not in answer
+
+
+def test_an_lmp_less_than_4_weeks_ago_is_queried_and_nothing_is_written(reply, volunteer):
+    answer = send(reply, volunteer, "PRE 1199870012345678 26.11.2026 2 1 nr np")
+    assert answer == (
+        "LMP 26.11.2026 is less than 4 weeks ago: check the date and send PRE again. Nothing was recorded."
+    )
+    assert not Pregnancy.objects.exists() and not Mother.objects.exists()
+
+
+def test_an_lmp_exactly_4_weeks_ago_is_registered(reply, volunteer):
+    send(reply, volunteer, "PRE 1199870012345678 29.10.2026 2 1 nr np")
+    assert Pregnancy.objects.count() == 1
+
+
+LONG_FORM = f"PRE 1199870012345678 {LMP} 17.12.2026 3 2 nr np hc wt55.5 ht150 to hw"
+
+
+def test_the_long_form_pre_is_filed_at_anc_1_and_announces_anc_2_on_the_appointment(reply, volunteer):
+    answer = send(reply, volunteer, LONG_FORM)
+    pregnancy = Pregnancy.objects.get()
+    assert pregnancy.next_visit_date.isoformat() == "2026-12-17"
+    assert answer.endswith("16 weeks. Filed as ANC 1. Next visit: ANC 2 on 17.12.2026.")
+    anc = list(pregnancy.reminders.filter(kind="anc").values_list("sequence", "due_date"))
+    assert anc[0] == (2, date(2026, 12, 17))
+    assert [number for number, _ in anc] == [2, 3, 4, 5, 6, 7, 8]  # the schedule's dates after it
+    assert all(due > date(2026, 12, 17) for _, due in anc[1:])
+
+
+def test_the_long_form_appointment_is_reminded_on_its_day(reply, volunteer):
+    send(reply, volunteer, LONG_FORM)
+    mother = Pregnancy.objects.get().mother.identifier
+    assert run_due(date(2026, 12, 16)) == []
+    assert run_due(date(2026, 12, 17)) == [f"-> {volunteer.phone}: Reminders 17.12: {mother} ANC 2 on 17.12"]
+
+
+def test_an_anc_1_after_a_long_form_pre_is_already_received(reply, volunteer):
+    send(reply, volunteer, LONG_FORM)
+    answer = send(reply, volunteer, "ANC 1199870012345678 26.11.2026 1")
+    assert answer == "Already received: ANC 1 of 1199870012345678 was her registration (PRE) on 26.11.2026."
+    assert not Visit.objects.exists()
+
+
+def test_the_short_form_pre_announces_the_next_contact_of_the_schedule(reply, volunteer):
+    answer = send(reply, volunteer, "PRE 1199870012345678 01.10.2026 2 1 nr np")  # 8 weeks
+    assert answer.endswith("8 weeks. Next visit: ANC 1 on 24.12.2026.")
+
+
+def test_the_pre_examples_of_the_command_reference_are_the_replies_sent(reply, volunteer):
+    """The sample conversation in maternal/sms/handlers/pregnancy.py, which docs/sms-commands.md shows."""
+    conversation = inspect.getdoc(pregnancy_handler).split("\n\n", 1)[1].splitlines()
+    for message, expected in zip(conversation[::2], conversation[1::2], strict=True):
+        answer = send(reply, volunteer, message.removeprefix("> "))
+        system_id = re.search(r"T\d+", answer)
+        assert answer == expected.removeprefix("< ").replace("T4821", system_id[0] if system_id else "T4821")
 
 
 def test_pre_tolerates_spaces_plus_signs_case_and_a_trailing_full_stop(reply, volunteer):

@@ -21,7 +21,7 @@ def close_second_ladders(apps, schema_editor) -> None:
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("maternal", "0001_initial"),
+        ("maternal", "0002_pregnancy_next_visit_date_from_anc1"),
     ]
 
     operations = [

@@ -121,7 +121,7 @@ class Message(StrEnum):
     NP_NOT_IN_RISK = "np_not_in_risk"
     OL_YG_CONTRADICT = "ol_yg_contradict"
     AGE_MISMATCH = "age_mismatch"
-    RED_CODE_IN_RISK = "red_code_in_risk"
+    EMERGENCY_CODE = "emergency_code"
     RED_PLACE = "red_place"
     DANGER_SIGN_REQUIRED = "danger_sign_required"
     SYMPTOM_REQUIRED = "symptom_required"
@@ -161,7 +161,7 @@ MESSAGES: dict[str, str] = {
     Message.NP_NOT_IN_RISK: gettext_noop("np not allowed in RISK"),
     Message.OL_YG_CONTRADICT: gettext_noop("ol and yg contradict each other"),
     Message.AGE_MISMATCH: gettext_noop("%(code)s does not fit the ID birth year"),
-    Message.RED_CODE_IN_RISK: gettext_noop("%(code)s is an emergency: send RED"),
+    Message.EMERGENCY_CODE: gettext_noop("%(code)s is an emergency: send RED"),
     Message.RED_PLACE: gettext_noop("use ho or or (home, on the way)"),
     Message.DANGER_SIGN_REQUIRED: gettext_noop("at least one danger sign"),
     Message.SYMPTOM_REQUIRED: gettext_noop("at least one symptom"),

@@ -730,8 +730,9 @@ def _read_antenatal(r: _Reader) -> AncReport:
     mother_id = r.mother_id()
     visit_date = r.read(Field.DATE, r.past_date)
     contact = r.read(Field.VISIT, lambda token: _round_number(token, "anc_round", ANC_CONTACTS))
-    tail = r.tail(("symptom", "place"), measures=(MOTHER_WEIGHT, MUAC))
+    tail = r.tail(("symptom", "place", *DANGER_SIGN_GROUPS), measures=(MOTHER_WEIGHT, MUAC))
     r.reject_unknown(tail)
+    _refuse_emergencies(r, tail)
     symptoms = r.codes(tail, "symptom")
     place = r.one(tail, "place", Field.PLACE, allowed=FACILITY_PLACES)
     weight = r.measure(tail, MOTHER_WEIGHT)
@@ -740,13 +741,20 @@ def _read_antenatal(r: _Reader) -> AncReport:
     return AncReport(mother_id, visit_date, contact, symptoms, place, weight, muac)
 
 
+def _refuse_emergencies(r: _Reader, tail: _Tail) -> tuple[str, ...]:
+    """A danger sign in a routine report (ANC, RISK, PNC) is an emergency: the reply says to send
+    RED instead of calling it an unknown code."""
+    emergencies = tail.codes(*DANGER_SIGN_GROUPS)
+    for code in emergencies:
+        r.error(Field.CODES, Message.EMERGENCY_CODE, code=code)
+    return emergencies
+
+
 def _read_risk(r: _Reader) -> RiskReport:
     mother_id = r.mother_id()
     tail = r.tail(("symptom", *DANGER_SIGN_GROUPS, "place"), measures=(MOTHER_WEIGHT,))
     r.reject_unknown(tail)
-    emergencies = tail.codes(*DANGER_SIGN_GROUPS)
-    for code in emergencies:
-        r.error(Field.CODES, Message.RED_CODE_IN_RISK, code=code)
+    emergencies = _refuse_emergencies(r, tail)
     symptoms = tail.codes("symptom")
     if "np" in symptoms:
         r.error(Field.CODES, Message.NP_NOT_IN_RISK)
@@ -864,8 +872,9 @@ def _read_postnatal(r: _Reader) -> PncReport:
     if long_form and r.peek() is not None and lookup("pnc_facility", r.peek()):
         answered.append(r.take())
     day = r.read(Field.BIRTH_DATE if long_form else Field.DATE, r.past_date)
-    tail = r.tail(("pnc_facility", "symptom", "intervention", "status"), before=answered)
+    tail = r.tail(("pnc_facility", "symptom", "intervention", "status", *DANGER_SIGN_GROUPS), before=answered)
     r.reject_unknown(tail)
+    _refuse_emergencies(r, tail)
     done = r.one(tail, "pnc_facility", Field.PNC_FACILITY)
     symptoms = r.codes(tail, "symptom")
     intervention = r.one(tail, "intervention", Field.INTERVENTION)

@@ -62,6 +62,14 @@ def not_registered_reply() -> str:
     )
 
 
+def staff_reply() -> str:
+    """A health worker's phone sent a volunteer's report: say what staff can send instead."""
+    return _(
+        "Reports about mothers come from their volunteer. From a staff phone send: OK <alert>, "
+        "YES <registration>, RED, WHO, LANG, HELP."
+    )
+
+
 def pending_reply() -> str:
     return _("Your registration is waiting for approval by your health centre.")
 

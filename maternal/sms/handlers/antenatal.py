@@ -10,7 +10,8 @@ from maternal import services
 from maternal.sms.grammar import AncReport
 from maternal.sms.handlers.base import KeywordHandler
 from maternal.sms.replies import date_text
-from reminders.schedules import next_antenatal_contact
+from reminders.models import Reminder
+from reminders.services import promised
 
 
 class AntenatalHandler(KeywordHandler):
@@ -39,12 +40,10 @@ class AntenatalHandler(KeywordHandler):
         ]
         if outcome.out_of_order:
             parts.append(_("Check the contact number: a later one was already reported."))
-        upcoming = next_antenatal_contact(
-            pregnancy.last_menstrual_period, self.today, after=command.contact_number
-        )
-        if upcoming:
+        upcoming = promised(pregnancy, kind=Reminder.Kind.ANC, today=self.today, after=command.contact_number)
+        for reminder in upcoming[:1]:
             parts.append(
                 _("Next contact: ANC %(number)s on %(date)s.")
-                % {"number": upcoming[0], "date": date_text(upcoming[1])}
+                % {"number": reminder.sequence, "date": date_text(reminder.due_date)}
             )
         return " ".join(parts)

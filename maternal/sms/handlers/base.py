@@ -12,7 +12,13 @@ from maternal.selectors import Sender, identify_sender
 from maternal.services import Refusal
 from maternal.sms.errors import ParseError
 from maternal.sms.grammar import keyword_of, parse
-from maternal.sms.replies import error_reply, not_registered_reply, pending_reply, system_error_reply
+from maternal.sms.replies import (
+    error_reply,
+    not_registered_reply,
+    pending_reply,
+    staff_reply,
+    system_error_reply,
+)
 from messaging.models import InboundMessage
 
 logger = logging.getLogger(__name__)
@@ -44,6 +50,8 @@ class KeywordHandler(BaseHandler):
         if self.volunteers_only and not self.sender.is_active_reporter:
             if self.sender.reporter is not None:
                 return pending_reply()
+            if self.sender.staff is not None:
+                return staff_reply()
             return not_registered_reply()
         try:
             command = parse(self.msg.text, today=self.today)

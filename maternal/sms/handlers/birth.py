@@ -12,14 +12,15 @@ from maternal.sms import codes
 from maternal.sms.grammar import BirthReport
 from maternal.sms.handlers.base import KeywordHandler
 from maternal.sms.replies import date_text
-from reminders.schedules import postnatal_plan
+from reminders.models import Reminder
+from reminders.services import promised
 
 
 class BirthHandler(KeywordHandler):
     keywords = ("BIR",)
 
     def reply_to(self, command: BirthReport) -> str:
-        services.record_birth(
+        birth = services.record_birth(
             reporter=self.sender.reporter,
             mother_identifier=command.mother_id.value,
             birth_date=command.birth_date,
@@ -44,9 +45,8 @@ class BirthHandler(KeywordHandler):
             "place": codes.label(command.place, "place", get_language()),
         }
         visits = [
-            f"{item.due_date:%d.%m}"
-            for item in postnatal_plan(command.birth_date)
-            if item.due_date >= self.today
+            f"{reminder.due_date:%d.%m}"
+            for reminder in promised(birth.pregnancy, kind=Reminder.Kind.PNC, today=self.today)
         ]
         if visits:
             reply += " " + _("Postnatal visits: %(dates)s.") % {"dates": ", ".join(visits)}

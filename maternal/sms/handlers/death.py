@@ -1,20 +1,20 @@
 """DTH and LOS: deaths and pregnancy losses.
 
 > DTH 1199870012345678 nd 27.11.2026
-< Newborn death of child 1 of 1199870012345678 recorded (27.11.2026). We are sorry.
+< Newborn death of child 1 of 1199870012345678 recorded (27.11.2026). We are sorry. The mother's postnatal visits go on: 28.11, 02.12, 06.01.
 > LOS 1199870012345678
-< Pregnancy loss of 1199870012345678 recorded (26.11.2026). Her reminders are stopped.
+< Pregnancy loss of 1199870012345678 recorded (26.11.2026). Her pregnancy is closed and its reminders are cancelled.
 """
 
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from maternal import services
 from maternal.models import Death
-from maternal.sms import codes
 from maternal.sms.grammar import DeathReport, LossReport
 from maternal.sms.handlers.base import KeywordHandler
 from maternal.sms.replies import date_text
+from reminders.models import Reminder
+from reminders.services import promised
 
 
 class DeathHandler(KeywordHandler):
@@ -22,20 +22,50 @@ class DeathHandler(KeywordHandler):
 
     def reply_to(self, command: DeathReport | LossReport) -> str:
         kind = command.death if isinstance(command, DeathReport) else Death.Kind.MISCARRIAGE
-        when = (
-            command.date or (command.birth_date if isinstance(command, DeathReport) else None) or self.today
-        )
-        services.record_death(
+        # The long form's date is the child's birth date, not the day of the death: that is today.
+        when = command.date or self.today
+        death = services.record_death(
             reporter=self.sender.reporter,
             mother_identifier=command.mother_id.value,
             kind=kind,
             date_of_death=when,
             place=getattr(command, "place", None) or "",
             child_number=getattr(command, "child_number", None),
+            today=self.today,
             message=self.inbound,
         )
-        return _("%(what)s of %(id)s recorded (%(date)s). Her pending reminders are updated.") % {
-            "what": codes.label(kind, "death", get_language()),
+        facts = {
             "id": command.mother_id.value,
             "date": date_text(when),
+            "child": death.baby.child_number if death.baby else getattr(command, "child_number", None) or 1,
         }
+        if kind == Death.Kind.MATERNAL:
+            return " ".join(
+                [
+                    _("Maternal death of %(id)s recorded (%(date)s). We are sorry.") % facts,
+                    _("All her follow-up is closed and her reminders are cancelled."),
+                ]
+            )
+        if kind == Death.Kind.MISCARRIAGE:
+            return " ".join(
+                [
+                    _("Pregnancy loss of %(id)s recorded (%(date)s).") % facts,
+                    _("Her pregnancy is closed and its reminders are cancelled."),
+                ]
+            )
+        recorded = {
+            Death.Kind.STILLBIRTH: _(
+                "Stillbirth of child %(child)s of %(id)s recorded (%(date)s). We are sorry."
+            ),
+            Death.Kind.NEWBORN: _(
+                "Newborn death of child %(child)s of %(id)s recorded (%(date)s). We are sorry."
+            ),
+            Death.Kind.CHILD: _(
+                "Child death of child %(child)s of %(id)s recorded (%(date)s). We are sorry."
+            ),
+        }[kind] % facts
+        visits = promised(death.pregnancy, kind=Reminder.Kind.PNC, today=self.today)
+        if not visits:
+            return recorded
+        dates = ", ".join(f"{reminder.due_date:%d.%m}" for reminder in visits)
+        return f"{recorded} " + _("The mother's postnatal visits go on: %(dates)s.") % {"dates": dates}

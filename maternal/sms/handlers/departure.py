@@ -1,9 +1,9 @@
-"""DEP: the mother moved away (closes the pregnancy) or to another village (transfer).
+"""DEP: the mother moved away (ends her follow-up) or to another village (transfer).
 
 > DEP 1199870012345678
 < 1199870012345678 recorded as moved away. Her reminders are stopped.
 > DEP 1199870012345678 101010203
-< 1199870012345678 transferred to Gihanga village (Muhoza Health Centre).
+< 1199870012345678 transferred to Gihanga village (Muhoza Health Centre). Her reminders now go to Uwase Marie +250788100002.
 """
 
 from django.utils.translation import gettext as _
@@ -21,14 +21,23 @@ class DepartureHandler(KeywordHandler):
             reporter=self.sender.reporter,
             mother_identifier=command.mother_id.value,
             new_village_code=command.new_village_code,
+            today=self.today,
             message=self.inbound,
         )
         if command.new_village_code:
-            return _("%(id)s transferred to %(village)s village (%(facility)s).") % {
-                "id": command.mother_id.value,
-                "village": pregnancy.village.name,
-                "facility": pregnancy.facility.name,
-            }
+            volunteer = pregnancy.reporter
+            return " ".join(
+                [
+                    _("%(id)s transferred to %(village)s village (%(facility)s).")
+                    % {
+                        "id": command.mother_id.value,
+                        "village": pregnancy.village.name,
+                        "facility": pregnancy.facility.name,
+                    },
+                    _("Her reminders now go to %(name)s %(phone)s.")
+                    % {"name": volunteer.name, "phone": volunteer.phone},
+                ]
+            )
         return _("%(id)s recorded as moved away. Her reminders are stopped.") % {
             "id": command.mother_id.value
         }

@@ -1,9 +1,11 @@
-"""PRE: register a pregnancy (short form or the national long form).
+"""PRE: register a pregnancy (short form, or the national long form sent from ANC 1).
 
-> PRE 1199870012345678 01.03.2026 3 2 nr np
-< Pregnancy of 1199870012345678 registered. EDD 06.12.2026, 12 weeks. Next visit: ANC 2 on 17.05.2026.
-> PRE NEW 01.03.2026 1 0 gs
-< Pregnancy of T4821 registered (use this ID from now on). EDD 06.12.2026, 12 weeks. High risk. ...
+> PRE 1199870012345678 01.09.2026 3 2 nr np
+< Pregnancy of 1199870012345678 registered. EDD 08.06.2027, 12 weeks. Next visit: ANC 2 on 19.01.2027.
+> PRE NEW 01.09.2026 1 0 gs
+< Pregnancy of T4821 registered (use this ID from now on). EDD 08.06.2027, 12 weeks. High risk. Next visit: ANC 2 on 19.01.2027.
+> PRE 1199870012345679 01.09.2026 10.12.2026 2 1 nr np hc wt55 ht160 to hw
+< Pregnancy of 1199870012345679 registered. EDD 08.06.2027, 12 weeks. Filed as ANC 1. Next visit: ANC 2 on 10.12.2026.
 """
 
 from django.utils.translation import gettext as _
@@ -12,7 +14,8 @@ from maternal import services
 from maternal.sms.grammar import PregnancyReport
 from maternal.sms.handlers.base import KeywordHandler
 from maternal.sms.replies import date_text
-from reminders.schedules import next_antenatal_contact
+from reminders.models import Reminder
+from reminders.services import promised
 
 
 class PregnancyHandler(KeywordHandler):
@@ -37,6 +40,7 @@ class PregnancyHandler(KeywordHandler):
                 has_toilet=command.has_toilet,
                 has_handwashing=command.has_handwashing,
             ),
+            next_visit_date=command.next_visit_date,
             today=self.today,
             message=self.inbound,
         )
@@ -52,12 +56,16 @@ class PregnancyHandler(KeywordHandler):
             ]
         else:
             parts = [_("Pregnancy of %(id)s registered. EDD %(edd)s, %(weeks)s weeks.") % facts]
-        if pregnancy.high_risk:
+        if pregnancy.is_post_term(self.today):
+            parts.append(_("Post-term, high risk: refer her to the health centre now, or check the LMP."))
+        elif pregnancy.high_risk:
             parts.append(_("High risk."))
-        upcoming = next_antenatal_contact(pregnancy.last_menstrual_period, self.today)
-        if upcoming:
-            number, due = upcoming
+        if pregnancy.registered_at_first_contact:
+            parts.append(_("Filed as ANC 1."))
+        upcoming = promised(pregnancy, kind=Reminder.Kind.ANC, today=self.today)[:1]
+        for reminder in upcoming:
             parts.append(
-                _("Next visit: ANC %(number)s on %(date)s.") % {"number": number, "date": date_text(due)}
+                _("Next visit: ANC %(number)s on %(date)s.")
+                % {"number": reminder.sequence, "date": date_text(reminder.due_date)}
             )
         return " ".join(parts)
