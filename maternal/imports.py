@@ -1,4 +1,4 @@
-"""CSV imports of facilities, staff and volunteers (the operator commands of SPEC 7.1).
+"""CSV imports of facilities, staff and volunteers (the operator commands in the README).
 
 Each import reads a CSV file with a fixed header and creates or updates one row per line, keyed
 by facility code or phone, so running a file twice changes nothing the second time. A line is

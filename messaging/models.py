@@ -1,5 +1,5 @@
 """Every SMS in and out. ``OutgoingMessage`` is the outbox: its status is the truth, the Celery
-task only executes it (STYLE 4)."""
+task only executes it."""
 
 from django.db import models
 

@@ -1,4 +1,4 @@
-"""The per-phone inbound rate limit (SPEC 6): a phone that sends more than
+"""The per-phone inbound rate limit (docs/security.md): a phone that sends more than
 ``settings.INBOUND_RATE_LIMIT`` = (count, period) messages is flooding — a broken phone, a gateway
 loop, or an auto-reply ping-pong with the system.
 

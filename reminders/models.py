@@ -1,5 +1,5 @@
 """Planned reminders and escalation steps: rows with a due time and a status. Celery only
-executes them; a periodic sweep over due rows is the scheduler (STYLE 4)."""
+executes them; a periodic sweep over due rows is the scheduler."""
 
 from django.db import models
 

@@ -92,7 +92,7 @@ class OfficialProfile(models.Model):
 
 
 class ReportDownload(models.Model):
-    """Every download of a report, in any format (SPEC 5: each download logged)."""
+    """Every download of a report, in any format (each download is logged)."""
 
     class Format(models.TextChoices):
         PDF = "pdf", "PDF"

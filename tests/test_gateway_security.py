@@ -1,4 +1,4 @@
-"""The SMS edge under attack and under faults (SPEC 6, issue 7): the gateway endpoint processes
+"""The SMS edge under attack and under faults (docs/security.md): the gateway endpoint processes
 only requests with the secret from allowed addresses; a flooding phone is held back by the
 per-phone rate limit and told once; an auto-reply loop stops; a gateway retrying one message
 gets the same reply each time; a database connection lost in the middle of a message leaves no

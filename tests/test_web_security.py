@@ -1,4 +1,4 @@
-"""The web side's defences (SPEC 6): production settings pass ``manage.py check --deploy``, whose
+"""The web side's defences (docs/security.md): production settings pass ``manage.py check --deploy``, whose
 project checks catch an empty or short gateway secret and a wildcard host; login guessing is
 limited (django-axes: 5 failures for one username from one address lock that pair out for an
 hour); every form that changes something needs a CSRF token — except the gateway endpoint, which

@@ -1,4 +1,4 @@
-"""``manage.py sms PHONE TEXT`` or ``manage.py sms -``: the command-line SMS simulator (SPEC 7).
+"""``manage.py sms PHONE TEXT`` or ``manage.py sms -``: the command-line SMS simulator.
 
 Runs each message through the real router and prints every message sent as a result, one per
 line, as ``-> PHONE: TEXT``. With ``-`` it reads ``PHONE<TAB>TEXT`` lines from standard input.

@@ -1,4 +1,4 @@
-"""``manage.py district_report --district NAME-OR-CODE --month YYYY-MM [--output FILE]`` (SPEC 7.1):
+"""``manage.py district_report --district NAME-OR-CODE --month YYYY-MM [--output FILE]``:
 computes and renders one monthly district report here and now, and prints the path written."""
 
 from __future__ import annotations
