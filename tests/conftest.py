@@ -44,20 +44,37 @@ def today():
         yield datetime(2026, 11, 26, tzinfo=KIGALI).date()
 
 
-@pytest.fixture(scope="session", autouse=True)
-def redis_server(tmp_path_factory):
-    """A real Redis for the whole run: Celery's broker and the sweeps' locks. Integration tests
-    may stop and start it."""
+#: Where Celery and the sweeps' locks look for Redis in a test that did not ask for one: nothing
+#: listens there, so an accidental publish fails at once instead of reaching another Redis.
+NO_BROKER = "redis://127.0.0.1:9/0"
+
+
+def _point_celery_at(url: str) -> None:
     from django.conf import settings
 
     from config.celery import app as celery_app
     from messaging import locks
+
+    settings.CELERY_BROKER_URL = url
+    celery_app.conf.broker_url = url
+    locks._client.cache_clear()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_broker() -> None:
+    """Most tests need no Redis: messages are delivered in the process (the simulator's path) or
+    left queued. Those that run Celery tasks, workers or locks ask for ``redis_server``."""
+    _point_celery_at(NO_BROKER)
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory, no_broker):
+    """A real Redis for the rest of the run: Celery's broker and the sweeps' locks. Integration
+    tests may stop and start it."""
     from tests.services import RedisServer
 
     server = RedisServer(tmp_path_factory.mktemp("redis"))
     server.start()
-    settings.CELERY_BROKER_URL = server.url
-    celery_app.conf.broker_url = server.url
-    locks._client.cache_clear()
+    _point_celery_at(server.url)
     yield server
     server.stop()

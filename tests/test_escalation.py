@@ -14,6 +14,9 @@ from reminders.models import EscalationStep
 from tests.conftest import KIGALI
 from tests.factories import FacilityFactory, PregnancyFactory, ReporterFactory, StaffFactory, location_tree
 
+# Runs Celery tasks, whose sweeps take a Redis lock.
+pytestmark = pytest.mark.usefixtures("redis_server")
+
 RAISED = datetime(2026, 11, 26, 22, 0, tzinfo=KIGALI)  # at night: quiet hours never delay an emergency
 
 

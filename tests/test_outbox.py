@@ -15,6 +15,9 @@ from messaging.gsm import is_gsm, to_gsm
 from messaging.models import OutgoingMessage
 from messaging.router import cached_router
 
+# Runs Celery tasks, whose sweeps take a Redis lock.
+pytestmark = pytest.mark.usefixtures("redis_server")
+
 Status = OutgoingMessage.Status
 
 

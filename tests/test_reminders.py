@@ -11,6 +11,9 @@ from reminders.models import Digest, Reminder
 from tests.clock import at, run_due
 from tests.factories import PregnancyFactory, ReporterFactory
 
+# Runs Celery tasks, whose sweeps take a Redis lock.
+pytestmark = pytest.mark.usefixtures("redis_server")
+
 # LMP 06.08.2026: ANC 2 (20 weeks) is due on 24.12.2026, ANC 3 (26 weeks) on 04.02.2027.
 LMP = date(2026, 8, 6)
 ANC2_DUE = date(2026, 12, 24)

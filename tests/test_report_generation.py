@@ -21,6 +21,9 @@ from reports.models import MonthlyReport
 from reports.months import Month
 from tests.report_factories import district_with_sectors, january_data_set, kigali
 
+# Runs Celery tasks, whose sweeps take a Redis lock.
+pytestmark = pytest.mark.usefixtures("redis_server")
+
 JANUARY = Month(2026, 1)
 
 

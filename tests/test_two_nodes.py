@@ -89,7 +89,7 @@ def two_nodes(transactional_db, redis_server: RedisServer, gateway: SendsmsStub,
     finally:
         for node in nodes:
             node.stop()
-        redis_server.flush()  # tasks of levels 2 and 3 that the workers held
+        redis_server.flush()
 
 
 @pytest.fixture
