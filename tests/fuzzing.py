@@ -465,7 +465,7 @@ class SmsFuzzer:
         if roll < 0.03 and phone in self.last:  # a gateway retry of this phone's last message
             return phone, self.last[phone]
         keyword = self.random.choices(list(KEYWORD_WEIGHTS), weights=list(KEYWORD_WEIGHTS.values()))[0]
-        if phone in self.population.staff and self.random.random() < 0.5:
+        if phone in self.population.staff and self.random.random() < 0.5:  # their own keywords
             keyword = self.random.choice(("OK", "YES", "ON", "OFF"))
         if roll < 0.40:
             text = self.valid(keyword)
