@@ -20,7 +20,7 @@ class Sender:
     @cached_property
     def staff(self) -> Staff | None:
         """Looked up on first use only: nearly every message comes from a volunteer, and only
-        the staff keywords (OK, YES, WHO, LANG) or an unknown phone need it."""
+        the staff keywords (OK, YES, ON, OFF, WHO, LANG) or an unknown phone need it."""
         if not self.phone.startswith("+"):
             return None
         return Staff.objects.select_related("facility").filter(phone=self.phone).first()
