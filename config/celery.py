@@ -52,6 +52,12 @@ def schedule_sweeps(sender: Celery, **kwargs) -> None:
             "schedule": reminders,
             "options": {"queue": "reminders", "expires": reminders},
         },
+        # Runs through the day; acts once per facility and day, from COVER_CHECK_TIME on.
+        "check-duty-cover": {
+            "task": "reminders.tasks.check_duty_cover",
+            "schedule": reminders,
+            "options": {"queue": "reminders", "expires": reminders},
+        },
         # Every district's report for the previous month, on the 1st at 02:00 (CELERY_TIMEZONE).
         "render-monthly-reports": {
             "task": "reports.tasks.render_monthly_reports",

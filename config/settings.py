@@ -207,6 +207,7 @@ RAPIDSMS_HANDLERS = [
     "maternal.sms.handlers.red_alert.RedAlertHandler",
     "maternal.sms.handlers.alert_result.AlertResultHandler",
     "maternal.sms.handlers.acknowledgement.AcknowledgementHandler",
+    "maternal.sms.handlers.duty.DutyHandler",
     "maternal.sms.handlers.birth.BirthHandler",
     "maternal.sms.handlers.death.DeathHandler",
     "maternal.sms.handlers.departure.DepartureHandler",
@@ -231,6 +232,10 @@ REMINDER_WINDOW = (
     os.environ.get("REMINDER_WINDOW_END", "18:00"),
 )
 REMINDER_MAX_DELAY = timedelta(days=int(os.environ.get("REMINDER_MAX_DELAY_DAYS", "3")))
+# The morning check of duty cover (reminders/cover.py) runs from this time until the end of the
+# reminder window; a time outside the window is refused at start-up (reminders/checks.py); empty
+# switches the check off.
+COVER_CHECK_TIME = os.environ.get("COVER_CHECK_TIME", "08:00")
 MISSED_VISIT_AFTER = timedelta(days=14)
 
 # --- Clinical plausibility (each with its source in docs/clinical-rules.md) ---
@@ -288,6 +293,7 @@ CELERY_TASK_ROUTES = {
     "reminders.tasks.sweep_escalations": {"queue": "emergency"},
     "messaging.tasks.sweep_emergency_outbox": {"queue": "emergency"},
     "reminders.tasks.send_due_reminders": {"queue": "reminders"},
+    "reminders.tasks.check_duty_cover": {"queue": "reminders"},
 }
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Celery's Django fix-up opens a new database connection for every task unless this is set; with

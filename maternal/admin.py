@@ -1,5 +1,9 @@
+from datetime import timedelta
+
 from django.contrib import admin, messages
+from django.db.models import Prefetch
 from django.utils import timezone
+from django.utils.html import format_html_join
 
 from maternal import services
 from maternal.models import (
@@ -8,7 +12,9 @@ from maternal.models import (
     Baby,
     Birth,
     Death,
+    DutyChange,
     Facility,
+    FacilityCover,
     Location,
     Mother,
     Pregnancy,
@@ -17,7 +23,11 @@ from maternal.models import (
     Staff,
     Visit,
 )
+from maternal.selectors import FIRST_LEVEL_ROLES, covered
 from reminders.models import EscalationStep, Reminder
+
+#: How far back the duty history inlines look (the full history is the "Duty changes" list).
+RECENT_DUTY = timedelta(days=30)
 
 
 class DistrictFilter(admin.RelatedFieldListFilter):
@@ -65,15 +75,6 @@ class ReporterAdmin(admin.ModelAdmin):
         self.message_user(request, f"{pending.count()} volunteer(s) approved.", messages.SUCCESS)
 
 
-@admin.register(Staff)
-class StaffAdmin(admin.ModelAdmin):
-    list_display = ("name", "phone", "role", "facility", "district", "on_duty")
-    list_filter = ("role", "on_duty", "district")
-    list_editable = ("on_duty",)
-    search_fields = ("name", "phone")
-    raw_id_fields = ("facility", "district")
-
-
 class ReadOnlyInline(admin.TabularInline):
     """Records written by SMS are shown, never edited, in the admin."""
 
@@ -84,6 +85,152 @@ class ReadOnlyInline(admin.TabularInline):
         return self.fields
 
     def has_add_permission(self, request, obj=None):
+        return False
+
+
+class RecentDutyChangesInline(ReadOnlyInline):
+    """The last 30 days of duty changes, newest first."""
+
+    model = DutyChange
+    fields = ("changed_at", "staff", "on_duty", "source", "changed_by", "message")
+    verbose_name_plural = "duty history (last 30 days; all in Duty changes)"
+
+    def get_queryset(self, request):
+        since = timezone.now() - RECENT_DUTY
+        return (
+            super().get_queryset(request).filter(changed_at__gte=since).select_related("staff", "changed_by")
+        )
+
+
+class StaffDutyChangesInline(RecentDutyChangesInline):
+    fk_name = "staff"
+    fields = ("changed_at", "on_duty", "source", "facility", "changed_by", "message")
+
+
+@admin.register(Staff)
+class StaffAdmin(admin.ModelAdmin):
+    list_display = ("name", "phone", "role", "facility", "district", "on_duty", "on_duty_since")
+    list_filter = ("role", "on_duty", "district")
+    list_editable = ("on_duty",)
+    search_fields = ("name", "phone")
+    raw_id_fields = ("facility", "district")
+    readonly_fields = ("on_duty_since",)
+    inlines = [StaffDutyChangesInline]
+
+    def save_model(self, request, obj, form, change):
+        """A change of duty (on the form or in the list) is recorded by ``set_duty``, by whom."""
+        on_duty = obj.on_duty
+        duty_changed = not change or "on_duty" in form.changed_data
+        if change and duty_changed:
+            obj.on_duty = form.initial["on_duty"]
+        super().save_model(request, obj, form, change)
+        if duty_changed:
+            services.set_duty(
+                staff=obj, on_duty=on_duty, source=DutyChange.Source.ADMIN, changed_by=request.user
+            )
+
+
+@admin.register(DutyChange)
+class DutyChangeAdmin(admin.ModelAdmin):
+    """Every duty change, newest first: who went on or off duty, when, and how."""
+
+    list_display = ("changed_at", "staff", "facility", "on_duty", "source", "changed_by")
+    list_filter = ("on_duty", "source", ("facility__district", DistrictFilter))
+    list_select_related = ("staff", "facility", "changed_by")
+    search_fields = ("staff__name", "staff__phone", "facility__name", "facility__code")
+    raw_id_fields = ("staff", "facility", "changed_by", "message")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class CoverFilter(admin.SimpleListFilter):
+    title = "first-level cover"
+    parameter_name = "cover"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Someone on duty"), ("no", "Nobody on duty")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(covered())
+        if self.value() == "no":
+            return queryset.exclude(covered())
+        return queryset
+
+
+class StaffOnDutyInline(ReadOnlyInline):
+    model = Staff
+    fields = ("name", "role", "phone", "on_duty", "on_duty_since")
+    ordering = ("-on_duty", "role", "name")
+    verbose_name_plural = "staff and their duty"
+    show_change_link = True
+
+
+class FacilityDutyChangesInline(RecentDutyChangesInline):
+    fk_name = "facility"
+
+
+@admin.register(FacilityCover)
+class FacilityCoverAdmin(admin.ModelAdmin):
+    """Per health centre and district hospital: who is on duty now and since when, whether anyone
+    is there for the first level of a red alert (midwife or nurse; maternity on-call), the staff
+    and the last 30 days of duty changes. Read-only: duty changes by SMS or on the staff page."""
+
+    list_display = ("name", "code", "kind", "district", "first_level_cover", "on_duty_now")
+    list_filter = (("district", DistrictFilter), "kind", CoverFilter)
+    ordering = ("district__name", "name")
+    search_fields = ("name", "code")
+    fields = ("name", "code", "kind", "district", "parent")
+    inlines = [StaffOnDutyInline, FacilityDutyChangesInline]
+
+    def get_queryset(self, request):
+        on_duty = Staff.objects.filter(on_duty=True).order_by("name", "pk")
+        return (
+            super()
+            .get_queryset(request)
+            .filter(kind__in=FIRST_LEVEL_ROLES)
+            .select_related("district")
+            .prefetch_related(Prefetch("staff", queryset=on_duty, to_attr="staff_on_duty"))
+        )
+
+    @admin.display(description="first-level cover", boolean=True)
+    def first_level_cover(self, obj: Facility) -> bool:
+        return any(person.role in FIRST_LEVEL_ROLES[obj.kind] for person in obj.staff_on_duty)
+
+    @admin.display(description="on duty now (since)")
+    def on_duty_now(self, obj: Facility) -> str:
+        return (
+            format_html_join(
+                ", ",
+                "{} ({}, {})",
+                (
+                    (
+                        person.name,
+                        person.get_role_display(),
+                        f"since {timezone.localtime(person.on_duty_since):%d.%m.%Y %H:%M}"
+                        if person.on_duty_since
+                        else "since before the history",
+                    )
+                    for person in obj.staff_on_duty
+                ),
+            )
+            or "nobody"
+        )
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False
 
 

@@ -21,7 +21,8 @@ from django.db import transaction
 from django.db.models import Model, Q
 from django.utils import timezone
 
-from maternal.models import LANGUAGE_CHOICES, Facility, Location, Reporter, Staff
+from maternal import services
+from maternal.models import LANGUAGE_CHOICES, DutyChange, Facility, Location, Reporter, Staff
 
 FACILITY_COLUMNS = ("code", "name", "kind", "village_code", "parent_code")
 STAFF_COLUMNS = ("phone", "name", "role", "facility_code", "district", "on_duty", "language")
@@ -287,17 +288,27 @@ def clean_staff(values: dict[str, str]) -> StaffRow:
 
 
 def save_staff(row: StaffRow) -> tuple[Staff, bool]:
-    return Staff.objects.update_or_create(
+    """The duty state goes through ``set_duty``, so that a changed state is in the duty history."""
+    staff, created = Staff.objects.update_or_create(
         phone=row.phone,
         defaults={
             "name": row.name,
             "role": row.role,
             "facility": row.facility,
             "district": row.district,
-            "on_duty": row.on_duty,
             "language": row.language,
         },
+        create_defaults={
+            "name": row.name,
+            "role": row.role,
+            "facility": row.facility,
+            "district": row.district,
+            "language": row.language,
+            "on_duty": row.on_duty,
+        },
     )
+    services.set_duty(staff=staff, on_duty=row.on_duty, source=DutyChange.Source.IMPORT)
+    return staff, created
 
 
 def import_staff(file: TextIO) -> ImportResult:

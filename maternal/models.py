@@ -130,6 +130,12 @@ class Staff(models.Model):
         limit_choices_to={"level": "district"},
     )
     on_duty = models.BooleanField(default=True)
+    on_duty_since = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When the current duty state began (empty: before duty changes were recorded).",
+    )
     language = models.CharField(max_length=2, choices=LANGUAGE_CHOICES, default="rw")
 
     class Meta:
@@ -137,6 +143,55 @@ class Staff(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.get_role_display()})"
+
+
+class DutyChange(models.Model):
+    """One change of a staff member's duty state: who, when, the new state, and how it was made
+    (by SMS ``ON``/``OFF``, in the admin, by ``import_staff``). Written by ``services.set_duty``
+    only; ``facility`` is the staff member's facility at the time."""
+
+    class Source(models.TextChoices):
+        SMS = "sms", "SMS"
+        ADMIN = "admin", "Admin"
+        IMPORT = "import", "Staff import"
+
+    staff = models.ForeignKey(Staff, on_delete=models.CASCADE, related_name="duty_changes")
+    facility = models.ForeignKey(
+        Facility, null=True, blank=True, on_delete=models.SET_NULL, related_name="duty_changes"
+    )
+    on_duty = models.BooleanField()
+    changed_at = models.DateTimeField()
+    source = models.CharField(max_length=6, choices=Source.choices)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The admin user who made the change.",
+    )
+    message = models.ForeignKey(
+        "messaging.InboundMessage", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+        indexes = [
+            models.Index(fields=["staff", "changed_at"]),
+            models.Index(fields=["facility", "changed_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.staff.name} {'on' if self.on_duty else 'off'} duty {self.changed_at:%d.%m.%Y %H:%M}"
+
+
+class FacilityCover(Facility):
+    """A facility seen by who is on duty there (the admin's cover page)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "duty cover"
+        verbose_name_plural = "duty cover"
 
 
 class Mother(models.Model):

@@ -13,7 +13,9 @@ from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, models, transaction
+from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -24,6 +26,7 @@ from maternal.models import (
     Baby,
     Birth,
     Death,
+    DutyChange,
     Facility,
     Location,
     Mother,
@@ -121,6 +124,43 @@ def approve_reporter(
 def set_language(*, phone: str, language: str) -> None:
     Reporter.objects.filter(phone=phone).update(language=language)
     Staff.objects.filter(phone=phone).update(language=language)
+
+
+# --- staff on duty -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def set_duty(
+    *,
+    staff: Staff,
+    on_duty: bool,
+    source: str,
+    changed_by: AbstractBaseUser | None = None,
+    message: InboundMessage | None = None,
+) -> DutyChange | None:
+    """Put a staff member on or off duty from now (SMS ``ON``/``OFF``, the admin, ``import_staff``)
+    and record the change. The same state again changes nothing and records nothing (None), unless
+    its start is unknown (a new staff member, or one from before the history): that is recorded as
+    its start. ``staff`` is refreshed with its state. A conditional update, so two messages at once
+    record one change."""
+    now = timezone.now()
+    changed = (
+        Staff.objects.filter(pk=staff.pk)
+        .filter(~Q(on_duty=on_duty) | Q(on_duty_since__isnull=True))
+        .update(on_duty=on_duty, on_duty_since=now)
+    )
+    staff.refresh_from_db(fields=["on_duty", "on_duty_since"])
+    if not changed:
+        return None
+    return DutyChange.objects.create(
+        staff=staff,
+        facility_id=staff.facility_id,
+        on_duty=on_duty,
+        changed_at=now,
+        source=source,
+        changed_by=changed_by,
+        message=message,
+    )
 
 
 # --- pregnancies ---------------------------------------------------------------------------

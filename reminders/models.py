@@ -75,3 +75,20 @@ class Digest(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["reporter", "day"], name="one_digest_per_day")]
+
+
+class CoverCheck(models.Model):
+    """One facility's morning check of duty cover: whether anyone was on duty at the first level
+    of its red alerts (``maternal.selectors.FIRST_LEVEL_ROLES``), and how many people were told
+    when nobody was. Its unique key is what makes two beats, a retried task or ``run_due`` unable
+    to check a facility, or tell anyone about it, twice in a day."""
+
+    facility = models.ForeignKey("maternal.Facility", on_delete=models.CASCADE, related_name="cover_checks")
+    day = models.DateField()
+    covered = models.BooleanField()
+    checked_at = models.DateTimeField()
+    told = models.PositiveSmallIntegerField(default=0, help_text="How many people the notice went to.")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["facility", "day"], name="one_cover_check_per_day")]
+        indexes = [models.Index(fields=["day", "covered"])]

@@ -4,7 +4,7 @@ from celery import shared_task
 from django.conf import settings
 
 from messaging.locks import single_run
-from reminders import escalation, services
+from reminders import cover, escalation, services
 
 
 @shared_task(time_limit=300, soft_time_limit=270)
@@ -17,3 +17,9 @@ def sweep_escalations() -> dict[str, int]:
 def send_due_reminders() -> dict[str, int]:
     with single_run("send_due_reminders", timeout=settings.REMINDER_SWEEP_INTERVAL) as acquired:
         return services.send_due_reminders() if acquired else {"skipped": 1}
+
+
+@shared_task(time_limit=300, soft_time_limit=270)
+def check_duty_cover() -> dict[str, int]:
+    with single_run("check_duty_cover", timeout=settings.REMINDER_SWEEP_INTERVAL) as acquired:
+        return cover.check_cover() if acquired else {"skipped": 1}

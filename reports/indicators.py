@@ -6,7 +6,7 @@ Every figure is counted in the database, for one district, per calendar month (A
 and per sector. Where a record belongs: a pregnancy (and everything recorded about it: births,
 visits, deaths, reminders) to the district and sector of the pregnancy's village as it is now; a red
 alert to those of its health facility (the volunteer's, whose staff the alert goes to first); a
-volunteer to their own village.
+volunteer to their own village; a health centre's morning duty check to the health centre's.
 
 One query measures an indicator for several months at once (a conditional count per month, grouped
 by sector): the district's figure is the sum of its sectors' counts, so the report month, the
@@ -43,9 +43,9 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, RowNumber, TruncMonth
 from django.utils import timezone
 
-from maternal.models import Alert, Baby, Birth, Death, Pregnancy, Reporter, Visit
+from maternal.models import Alert, Baby, Birth, Death, Facility, Pregnancy, Reporter, Visit
 from messaging.models import InboundMessage
-from reminders.models import VISIT_KINDS, Reminder
+from reminders.models import VISIT_KINDS, CoverCheck, Reminder
 from reports.months import Month
 
 #: Birth places that count as a facility birth (codes.md: health centre, hospital).
@@ -372,6 +372,17 @@ def _expected_to_report(month: Month) -> Q:
     return Q(status=Reporter.Status.ACTIVE, registered_at__lt=month.end)
 
 
+def _days_without_level1_cover() -> QuerySet:
+    """Health-centre mornings whose duty check found no midwife or nurse on duty (also counted by
+    health facility in the report's "needing action" table)."""
+    return CoverCheck.objects.filter(facility__kind=Facility.Kind.HEALTH_CENTRE, covered=False).annotate(
+        area_district=F("facility__district"), area_sector=F("facility__location__sector")
+    )
+
+
+DAYS_WITHOUT_LEVEL1_COVER = Rows(_days_without_level1_cover, _dated("day"))
+
+
 # --- the registry ------------------------------------------------------------------------------
 
 _IN_MONTH = "in the calendar month (Africa/Kigali time)"
@@ -551,6 +562,16 @@ INDICATORS: tuple[Indicator, ...] = (
         rule=f"Volunteers (of any status now) who sent {_IN_MONTH} at least one accepted report: an inbound SMS "
         f"from their phone that was recorded, with keyword {', '.join(REPORT_KEYWORDS)}.",
         sources=(Rows(_volunteers, _reported_in),),
+    ),
+    CountIndicator(
+        name="days_without_level1_cover",
+        title="Days without level-1 cover",
+        short_title="Days no L1 cover",
+        unit=Unit.COUNT,
+        rule=f"Days {_IN_MONTH} on which a health centre's morning duty check (from 08:00 by default, "
+        "COVER_CHECK_TIME) found no midwife or nurse on duty, the staff a red alert reaches first, summed over "
+        "the health centres; a day the check did not run (no beat and no run_due that day) is not counted.",
+        sources=(DAYS_WITHOUT_LEVEL1_COVER,),
     ),
     ShareIndicator(
         name="data_completeness",

@@ -49,6 +49,8 @@ class MonthlyReport(models.Model):
     births_by_place = models.JSONField(default=dict, blank=True)
     #: [{"code", "name", "open_alerts", "missed_visits"}] for health facilities needing action
     facilities = models.JSONField(default=list, blank=True)
+    #: [{"code", "name", "days"}]: health centres with days without level-1 cover, most days first
+    uncovered_days = models.JSONField(default=list, blank=True)
     pdf = models.FileField(upload_to=report_file_name, blank=True)
 
     class Meta:

@@ -305,20 +305,47 @@ class MonthlyReportRenderer:
             "the visits that became missed during the month. Counts only.",
             self.styles["small"],
         )
-        if not self.report.facilities:
+        if not self.report.facilities and not self.report.uncovered_days:
             return [title, note, Paragraph("Nothing is waiting for action.", self.styles["body"])]
-        rows = [
-            [
-                Paragraph(escape(row["name"]), self.styles["cell"]),
-                row["code"],
-                row["open_alerts"],
-                row["missed_visits"],
+        flowables: list[Flowable] = [title, note, Spacer(1, 2 * mm)]
+        if self.report.facilities:
+            rows = [
+                [
+                    Paragraph(escape(row["name"]), self.styles["cell"]),
+                    row["code"],
+                    row["open_alerts"],
+                    row["missed_visits"],
+                ]
+                for row in self.report.facilities
             ]
-            for row in self.report.facilities
+            table = Table(
+                [["Health facility", "Code", "Open alerts", "Missed visits"], *rows],
+                colWidths=[CONTENT_WIDTH - 3 * 30 * mm, 30 * mm, 30 * mm, 30 * mm],
+                repeatRows=1,
+            )
+            table.setStyle(self._table_style(numeric_from=2))
+            flowables.append(table)
+        else:
+            flowables.append(Paragraph("No open alert and no missed visit.", self.styles["body"]))
+        return [*flowables, *self._uncovered_days()]
+
+    def _uncovered_days(self) -> list[Flowable]:
+        """Health centres whose morning duty check found no midwife or nurse on duty."""
+        title = Paragraph("Days without level-1 cover by health centre", self.styles["h2"])
+        note = Paragraph(
+            "Days of the month whose morning duty check found no midwife or nurse on duty at the health "
+            "centre: a red alert sent then would have reached nobody at level 1.",
+            self.styles["small"],
+        )
+        if not self.report.uncovered_days:
+            return [title, note, Paragraph("Every health centre was covered.", self.styles["body"])]
+        rows = [
+            [Paragraph(escape(row["name"]), self.styles["cell"]), row["code"], row["days"]]
+            for row in self.report.uncovered_days
         ]
         table = Table(
-            [["Health facility", "Code", "Open alerts", "Missed visits"], *rows],
-            colWidths=[CONTENT_WIDTH - 3 * 30 * mm, 30 * mm, 30 * mm, 30 * mm],
+            [["Health centre", "Code", "Days without cover"], *rows],
+            colWidths=[CONTENT_WIDTH - 30 * mm - 40 * mm, 30 * mm, 40 * mm],
             repeatRows=1,
         )
         table.setStyle(self._table_style(numeric_from=2))
@@ -366,6 +393,15 @@ class MonthlyReportRenderer:
                 textColor=ACCENT,
                 spaceBefore=8,
                 spaceAfter=4,
+            ),
+            "h2": ParagraphStyle(
+                "h2",
+                parent=base,
+                fontName="Helvetica-Bold",
+                fontSize=9,
+                textColor=INK,
+                spaceBefore=8,
+                spaceAfter=2,
             ),
             "body": ParagraphStyle("body", parent=base, fontSize=8.5, leading=11, textColor=INK),
             "small": ParagraphStyle("small", parent=base, fontSize=7.5, leading=9.5, textColor=INK),

@@ -39,12 +39,13 @@ class Snapshot:
     trends: dict = field(default_factory=dict)
     births_by_place: dict = field(default_factory=dict)
     facilities: list = field(default_factory=list)
+    uncovered_days: list = field(default_factory=list)
 
 
 def compute_snapshot(*, district: Location, month: Month) -> Snapshot:
     """The month's figures for the district: every indicator for the month, the previous month and
     the same month last year; every indicator per sector; the 12-month trends; births by place;
-    open alerts and missed visits by health facility."""
+    open alerts and missed visits by health facility; days without level-1 cover by health centre."""
     previous, last_year = month.shift(-1), month.shift(-12)
     trend_months = [month.shift(-back) for back in range(11, -1, -1)]
     measured = {
@@ -83,6 +84,7 @@ def compute_snapshot(*, district: Location, month: Month) -> Snapshot:
         trends=trends,
         births_by_place=_births_by_place(district=district, month=month),
         facilities=_facilities_needing_action(district=district, month=month),
+        uncovered_days=_days_without_cover_by_health_centre(district=district, month=month),
     )
 
 
@@ -130,6 +132,22 @@ def _facilities_needing_action(*, district: Location, month: Month) -> list[dict
     return sorted(table, key=lambda row: (-row["open_alerts"] - row["missed_visits"], row["name"]))
 
 
+def _days_without_cover_by_health_centre(*, district: Location, month: Month) -> list[dict]:
+    """The month's days without level-1 cover (as for the indicator ``days_without_level1_cover``)
+    of each health centre that had any, most days first."""
+    rows = (
+        indicators.DAYS_WITHOUT_LEVEL1_COVER.queryset()
+        .filter(indicators.DAYS_WITHOUT_LEVEL1_COVER.in_month(month), area_district=district.pk)
+        .order_by()
+        .values("facility__code", "facility__name")
+        .annotate(days=Count("pk"))
+    )
+    table = [
+        {"code": row["facility__code"], "name": row["facility__name"], "days": row["days"]} for row in rows
+    ]
+    return sorted(table, key=lambda row: (-row["days"], row["name"]))
+
+
 # --- rendering ---------------------------------------------------------------------------------
 
 
@@ -163,6 +181,7 @@ def _compute_and_render(report: MonthlyReport) -> None:
     snapshot = compute_snapshot(district=report.district, month=report.period)
     report.figures, report.sectors, report.trends = snapshot.figures, snapshot.sectors, snapshot.trends
     report.births_by_place, report.facilities = snapshot.births_by_place, snapshot.facilities
+    report.uncovered_days = snapshot.uncovered_days
     report.generated_at = timezone.now()
     content = MonthlyReportRenderer(report).render()
     if report.pdf:

@@ -163,6 +163,8 @@ KEYWORD_WEIGHTS = {
     "REG": 1,
     "YES": 1,
     "OK": 1,
+    "ON": 0.3,
+    "OFF": 0.3,
     "LANG": 0.5,
     "WHO": 0.5,
     "HELP": 0.5,
@@ -383,6 +385,10 @@ class SmsFuzzer:
             words = ["LANG", pick(("RW", "EN", "FR", "kin", "fra"))]
         elif keyword == "WHO":
             words = ["WHO"]
+        elif keyword == "ON":
+            words = [pick(("ON", "on", "PRESENT", "Présent", "NDAHARI"))]
+        elif keyword == "OFF":
+            words = [pick(("OFF", "off", "ABSENT", "ndatashye"))]
         elif keyword == "HELP":
             words = ["HELP", self.maybe(pick((*GRAMMARS, "AIDE", "xyz")))]
         else:
@@ -465,8 +471,8 @@ class SmsFuzzer:
         if roll < 0.03 and phone in self.last:  # a gateway retry of this phone's last message
             return phone, self.last[phone]
         keyword = self.random.choices(list(KEYWORD_WEIGHTS), weights=list(KEYWORD_WEIGHTS.values()))[0]
-        if phone in self.population.staff and self.random.random() < 0.5:
-            keyword = self.random.choice(("OK", "YES"))
+        if phone in self.population.staff and self.random.random() < 0.5:  # their own keywords
+            keyword = self.random.choice(("OK", "YES", "ON", "OFF"))
         if roll < 0.40:
             text = self.valid(keyword)
         elif roll < 0.85:
@@ -538,6 +544,10 @@ def half_written_records() -> list[str]:
             problems.append(f"{rows.count()} {name} but {audits} audit entries")
     if RiskReport.objects.filter(pregnancy__high_risk=False).exists():
         problems.append("a risk report left its pregnancy not high-risk")
+    for staff in Staff.objects.filter(duty_changes__isnull=False).distinct():
+        last = staff.duty_changes.order_by("-changed_at", "-pk").first()
+        if (last.on_duty, last.changed_at) != (staff.on_duty, staff.on_duty_since):
+            problems.append(f"staff {staff.phone}: duty state and its history disagree")
     unanswered = InboundMessage.objects.filter(reply="").exclude(keyword=ratelimit.RATE_LIMITED)
     for message in unanswered.iterator():
         if not known_bug(message.text):  # a known crash: counted among the server errors

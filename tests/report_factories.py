@@ -13,7 +13,7 @@ from django.contrib.auth.models import Permission, User
 
 from maternal.models import Alert, Baby, Birth, Death, Facility, Location, Pregnancy, Reporter, Visit
 from messaging.models import InboundMessage
-from reminders.models import Reminder
+from reminders.models import CoverCheck, Reminder
 from reports.models import OfficialProfile
 from tests.factories import LocationFactory, PregnancyFactory, ReporterFactory
 
@@ -346,3 +346,23 @@ def january_data_set() -> District:
     ReminderFactory(pregnancy=other, status=Reminder.Status.SENT, sent_at=kigali(2026, 1, 9))
     InboundMessageFactory(phone=str(outsider.phone), keyword="PRE", received_at=kigali(2026, 1, 9))
     return gasabo
+
+
+def uncovered_mornings(gasabo: District) -> None:
+    """Kacyiru's health centre had no midwife or nurse on duty on 3 and 31 January, Remera's on
+    1 February; Gasabo's hospital on 5 January (not a health centre); Nyarugenge's centre on
+    10 January (another district). Kacyiru was covered on 4 January."""
+    kacyiru, remera = (place.facility for place in gasabo.sectors)
+    hospital = Facility.objects.create(
+        code="10299", name="Gasabo hospital", kind=Facility.Kind.HOSPITAL, location=gasabo.sectors[0].village
+    )
+    nyamirambo = Facility.objects.get(code="10101")
+    for facility, day, covered in [
+        (kacyiru, date(2026, 1, 3), False),
+        (kacyiru, date(2026, 1, 4), True),
+        (kacyiru, date(2026, 1, 31), False),
+        (remera, date(2026, 2, 1), False),
+        (hospital, date(2026, 1, 5), False),
+        (nyamirambo, date(2026, 1, 10), False),
+    ]:
+        CoverCheck.objects.create(facility=facility, day=day, covered=covered, checked_at=kigali(2026, 1, 1))

@@ -19,7 +19,7 @@ from maternal.models import Alert, Staff
 from messaging.models import OutgoingMessage
 from messaging.services import queue_message
 from reminders import services as reminder_services
-from reminders.models import Digest, EscalationStep, Reminder
+from reminders.models import CoverCheck, Digest, EscalationStep, Reminder
 from reminders.tasks import send_due_reminders
 from tests.factories import FacilityFactory, PregnancyFactory, ReporterFactory, StaffFactory, location_tree
 from tests.services import CeleryProcess, cut_other_database_connections, wait_until
@@ -33,6 +33,7 @@ FAST_TIMERS = {
     "SWEEP_INTERVAL_SECONDS": "1",
     "REMINDER_SWEEP_SECONDS": "1",
     "FALLBACK_EMERGENCY_CONTACTS": "+250788999111;+250788999221;+250788999331",
+    "COVER_CHECK_TIME": "",  # off: its notices would count among the ladder's SMS; on where tested
 }
 NATIONAL_LEVELS = [["+250788999111"], ["+250788999221"], ["+250788999331"]]
 QUEUES = ["emergency", "default", "reminders"]
@@ -45,21 +46,23 @@ def fast_timers(settings):
     settings.ESCALATE_AFTER = [timedelta(seconds=3), timedelta(seconds=3)]
     settings.SWEEP_INTERVAL = timedelta(seconds=1)
     settings.REMINDER_SWEEP_INTERVAL = timedelta(seconds=1)
+    settings.COVER_CHECK_TIME = ""
 
 
 @pytest.fixture
 def celery(redis_server, settings, fast_timers):
-    """Start Celery processes: ``celery("worker", "-c", "1")``; all are stopped after the test."""
+    """Start Celery processes: ``celery("worker", "-c", "1")``, with ``env`` over the fast timers;
+    all are stopped after the test."""
     redis_server.flush()
     started: list[CeleryProcess] = []
 
-    def start(kind: str, *args: str) -> CeleryProcess:
+    def start(kind: str, *args: str, env: dict[str, str] | None = None) -> CeleryProcess:
         if kind == "worker":
             args = ("-Q", ",".join(QUEUES), "--without-gossip", "--without-mingle", *args)
         process = CeleryProcess(
             kind,
             broker_url=redis_server.url,
-            extra_env=FAST_TIMERS,
+            extra_env={**FAST_TIMERS, **(env or {})},
             args=list(args),
         )
         process.start()
@@ -136,6 +139,32 @@ def test_two_beat_processes_do_not_double_anything(celery, redis_server):
     wait_until(lambda: queues_empty(redis_server.url))
     assert {sent_to(v.phone) for v in volunteers} == {1}
     assert Digest.objects.count() == 40
+
+
+# --- the morning duty-cover check ----------------------------------------------------------------
+
+
+def test_the_morning_cover_check_runs_from_beat_once_per_facility(celery, redis_server):
+    """Beat sends the check every second; each uncovered facility's in-charge is told once."""
+    places = location_tree("9")
+    covered = FacilityFactory(code="9100", location=places["village"])
+    StaffFactory(facility=covered, role=Staff.Role.NURSE)
+    in_charges = [
+        StaffFactory(
+            facility=FacilityFactory(code=f"91{n:02d}", location=places["village"]), role="in_charge"
+        )
+        for n in range(1, 4)
+    ]
+    check_on = {"COVER_CHECK_TIME": "00:00"}
+    celery("worker", "-c", "2", env=check_on)
+    celery("beat", "--schedule", str(redis_server.directory / "beat-schedule"), env=check_on)
+    wait_until(lambda: CoverCheck.objects.count() == 4, timeout=15)
+    checked = CoverCheck.objects.latest("checked_at").checked_at
+    wait_until(lambda: timezone.now() > checked + timedelta(seconds=3), timeout=10)  # more beats
+    wait_until(lambda: queues_empty(redis_server.url))
+    wait_until(lambda: not OutgoingMessage.objects.exclude(status="sent").exists(), timeout=10)
+    assert [sent_to(person.phone) for person in in_charges] == [1, 1, 1]
+    assert CoverCheck.objects.filter(covered=False).count() == 3
 
 
 # --- escalation ---------------------------------------------------------------------------------

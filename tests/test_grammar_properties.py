@@ -22,6 +22,8 @@ from maternal.sms.grammar import (
     LanguageChoice,
     LossReport,
     MotherId,
+    OffDuty,
+    OnDuty,
     PncReport,
     PregnancyReport,
     RedAlert,
@@ -234,6 +236,8 @@ commands = st.one_of(
     st.builds(Acknowledgement, alert_number=optional(st.integers(1, 10**6))),
     st.builds(LanguageChoice, language=st.sampled_from(["rw", "en", "fr"])),
     st.just(WhoAmI()),
+    st.just(OnDuty()),
+    st.just(OffDuty()),
     st.builds(HelpRequest, keyword=optional(st.sampled_from(sorted(GRAMMARS)))),
 )
 

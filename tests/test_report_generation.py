@@ -19,7 +19,7 @@ from reports.exports import report_csv
 from reports.indicators import INDICATORS, Unit
 from reports.models import MonthlyReport
 from reports.months import Month
-from tests.report_factories import district_with_sectors, january_data_set, kigali
+from tests.report_factories import district_with_sectors, january_data_set, kigali, uncovered_mornings
 
 # Runs Celery tasks, whose sweeps take a Redis lock.
 pytestmark = pytest.mark.usefixtures("redis_server")
@@ -212,3 +212,11 @@ def test_a_sector_without_records_still_has_a_row_in_the_snapshot(db, media):
     place = district_with_sectors("103", "Kicukiro", ["Niboye", "Gatenga"])
     report = services.generate_report(district=place.district, month=JANUARY)
     assert [sector["name"] for sector in report.sectors] == ["Gatenga", "Niboye"]
+
+
+def test_the_csv_counts_days_without_level1_cover_per_sector(db, media):
+    gasabo = january_data_set()
+    uncovered_mornings(gasabo)
+    report = services.generate_report(district=gasabo.district, month=JANUARY)
+    rows = list(csv.DictReader(io.StringIO(report_csv(report))))
+    assert [row["days_without_level1_cover"] for row in rows] == ["2", "0", "2"]

@@ -15,7 +15,7 @@ from maternal.models import Alert, Pregnancy
 from reports.indicators import BY_NAME, INDICATORS, Figure
 from reports.months import Month
 from reports.services import compute_snapshot
-from tests.report_factories import AlertFactory, january_data_set, kigali
+from tests.report_factories import AlertFactory, january_data_set, kigali, uncovered_mornings
 
 JANUARY = Month(2026, 1)
 DECEMBER = Month(2025, 12)
@@ -251,3 +251,19 @@ def test_every_indicator_is_documented_with_its_rule():
         i.name for i in INDICATORS if f"`{i.name}`" not in text or re.sub(r"\s+", " ", i.rule) not in text
     ]
     assert not missing
+
+
+def test_days_without_level1_cover_count_health_centre_mornings_found_uncovered(gasabo):
+    uncovered_mornings(gasabo)
+    # Kacyiru 3 and 31 January = 2; not the hospital, not Nyarugenge, not Remera's February day.
+    assert figure("days_without_level1_cover", JANUARY, gasabo) == Figure(2)
+    assert by_sector("days_without_level1_cover", gasabo) == [Figure(2), None]
+
+
+def test_days_without_level1_cover_are_listed_by_health_centre(gasabo):
+    uncovered_mornings(gasabo)
+    snapshot = compute_snapshot(district=gasabo.district, month=JANUARY)
+    assert snapshot.uncovered_days == [{"code": "10201", "name": "Kacyiru health centre", "days": 2}]
+    assert compute_snapshot(district=gasabo.district, month=FEBRUARY).uncovered_days == [
+        {"code": "10202", "name": "Remera health centre", "days": 1}
+    ]

@@ -14,7 +14,7 @@ from maternal.models import Mother, Reporter
 from reports.indicators import INDICATORS
 from reports.months import Month
 from reports.services import generate_report
-from tests.report_factories import district_with_sectors, january_data_set, kigali
+from tests.report_factories import district_with_sectors, january_data_set, kigali, uncovered_mornings
 
 JANUARY = Month(2026, 1)
 
@@ -123,3 +123,14 @@ def test_a_district_without_any_record_still_gets_a_report(db, media):
     text = pdf_text(report.pdf.path)
     assert line_with(text, "New pregnancies") == "New pregnancies 0 0 0"
     assert "No births" in text
+
+
+def test_days_without_level1_cover_are_listed_by_health_centre(db, media):
+    gasabo = january_data_set()
+    uncovered_mornings(gasabo)
+    with time_machine.travel(kigali(2026, 2, 1, 2, 0), tick=False):
+        report = generate_report(district=gasabo.district, month=JANUARY)
+    text = pdf_text(report.pdf.path)
+    cover_table = text.split("Days without level-1 cover by health centre", 1)[1]
+    assert line_with(cover_table, "Kacyiru health centre") == "Kacyiru health centre 10201 2"
+    assert "Remera health centre" not in cover_table.split("Annex", 1)[0]

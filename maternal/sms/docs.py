@@ -10,7 +10,7 @@ from django.conf import settings
 from rapidsms.utils.modules import import_class
 
 from maternal.sms import codes
-from maternal.sms.grammar import GRAMMARS
+from maternal.sms.grammar import GRAMMARS, KEYWORD_ALIASES
 
 INTRO = """\
 # SMS commands
@@ -27,7 +27,7 @@ her 16-digit national ID, the national fallback (the volunteer's `07...` phone a
 `ddmmyy`), or the short system ID (`T4821`) given when she was registered with `NEW`. Every
 message gets one reply in the sender's language; a rejected report gets all its errors in one SMS
 and nothing is recorded. Only active volunteers can report, except `RED`, which is always
-escalated, and `REG`, `WHO`, `HELP`, `LANG`; `OK` and `YES` come from staff phones.
+escalated, and `REG`, `WHO`, `HELP`, `LANG`; `OK`, `YES`, `ON` and `OFF` come from staff phones.
 """
 
 
@@ -57,7 +57,11 @@ def render() -> str:
     for keyword, grammar in GRAMMARS.items():
         sample = samples.get(keyword, "")
         title, _, conversation = sample.partition("\n\n")
-        lines += [f"### {keyword}", "", title.replace("\n", " "), "", f"    {grammar.usage}"]
+        lines += [f"### {keyword}", "", title.replace("\n", " "), ""]
+        aliases = [alias for alias, meaning in KEYWORD_ALIASES.items() if meaning == keyword]
+        if aliases:
+            lines += ["Also written " + ", ".join(f"`{alias}`" for alias in aliases) + ".", ""]
+        lines += [f"    {grammar.usage}"]
         if grammar.long_usage:
             lines += [f"    {grammar.long_usage}"]
         if conversation.strip():

@@ -53,7 +53,16 @@ MAX_CHILDREN = 6  # child numbers 01-06
 
 FACILITY_PLACES = ("hc", "hp")
 COMMUNITY_PLACES = ("ho", "or")
-KEYWORD_ALIASES = {"AIDE": "HELP", "UFASHA": "HELP"}
+#: Other words for a keyword, as people type them: French and Kinyarwanda (README, "Choices").
+KEYWORD_ALIASES = {
+    "AIDE": "HELP",
+    "UFASHA": "HELP",
+    "PRESENT": "ON",
+    "PRÉSENT": "ON",
+    "NDAHARI": "ON",  # "I am here", the answer to a roll call
+    "ABSENT": "OFF",
+    "NDATASHYE": "OFF",  # "I am going home", said at the end of a shift
+}
 STANDS_ALONE = {"nr": Message.NR_NOT_ALONE, "np": Message.NP_NOT_ALONE}
 YES_CODES = {"to": True, "nt": False, "hw": True, "nh": False, "yego": True, "oya": False}
 
@@ -234,6 +243,22 @@ class LanguageChoice:
 
 
 @dataclass(frozen=True)
+class OnDuty:
+    """A staff member starts duty: red alerts reach them from now."""
+
+    keyword: ClassVar[str] = "ON"
+    on_duty: ClassVar[bool] = True
+
+
+@dataclass(frozen=True)
+class OffDuty:
+    """A staff member ends duty: red alerts no longer reach them."""
+
+    keyword: ClassVar[str] = "OFF"
+    on_duty: ClassVar[bool] = False
+
+
+@dataclass(frozen=True)
 class WhoAmI:
     keyword: ClassVar[str] = "WHO"
 
@@ -260,6 +285,8 @@ Command = (
     | LossReport
     | DepartureReport
     | Acknowledgement
+    | OnDuty
+    | OffDuty
     | LanguageChoice
     | WhoAmI
     | HelpRequest
@@ -941,6 +968,16 @@ def _read_language(r: _Reader) -> LanguageChoice:
     return LanguageChoice(language)
 
 
+def _read_on_duty(r: _Reader) -> OnDuty:
+    r.finish()
+    return OnDuty()
+
+
+def _read_off_duty(r: _Reader) -> OffDuty:
+    r.finish()
+    return OffDuty()
+
+
 def _read_who(r: _Reader) -> WhoAmI:
     r.finish()
     return WhoAmI()
@@ -1189,6 +1226,20 @@ GRAMMARS: dict[str, KeywordGrammar] = {
             usage=gettext_noop("OK [alert number]"),
             read=_read_acknowledgement,
             write=lambda c: _sms("OK", c.alert_number),
+        ),
+        KeywordGrammar(
+            keyword="ON",
+            command=OnDuty,
+            usage=gettext_noop("ON"),
+            read=_read_on_duty,
+            write=lambda c: "ON",
+        ),
+        KeywordGrammar(
+            keyword="OFF",
+            command=OffDuty,
+            usage=gettext_noop("OFF"),
+            read=_read_off_duty,
+            write=lambda c: "OFF",
         ),
         KeywordGrammar(
             keyword="LANG",

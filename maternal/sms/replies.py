@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
+from maternal.models import Staff
 from maternal.sms.errors import FIELD_LABELS, MESSAGES, ParseError, UnknownKeyword
 from maternal.sms.grammar import GRAMMARS
 
@@ -78,6 +79,13 @@ def system_error_reply() -> str:
     return _(
         "Sorry, the system could not record this message. Nothing was saved; please send it again later."
     )
+
+
+def staff_place(staff: Staff) -> str:
+    """Where a staff member works: their facility, or a district official's district."""
+    if staff.facility is not None:
+        return staff.facility.name
+    return staff.district.name if staff.district else "?"
 
 
 def date_text(value) -> str:

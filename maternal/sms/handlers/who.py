@@ -2,12 +2,17 @@
 
 > WHO
 < You are Uwase Marie, volunteer (active) of Muhoza health centre, village Gihanga. Language: EN.
+(from a staff phone)
+> WHO
+< You are Mukamana Alice, midwife at Muhoza health centre, on duty since 26.11.2026 07:58. Language: EN.
 """
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from maternal.models import Staff
 from maternal.sms.handlers.base import KeywordHandler
-from maternal.sms.replies import not_registered_reply
+from maternal.sms.replies import not_registered_reply, staff_place
 
 
 class WhoHandler(KeywordHandler):
@@ -27,10 +32,19 @@ class WhoHandler(KeywordHandler):
                 "language": reporter.language.upper(),
             }
         if staff:
-            return _("You are %(name)s, %(role)s at %(place)s. Language: %(language)s.") % {
+            return _("You are %(name)s, %(role)s at %(place)s, %(duty)s. Language: %(language)s.") % {
                 "name": staff.name,
                 "role": staff.get_role_display(),
-                "place": staff.facility.name if staff.facility else staff.district,
+                "place": staff_place(staff),
+                "duty": duty_state(staff),
                 "language": staff.language.upper(),
             }
         return not_registered_reply()
+
+
+def duty_state(staff: Staff) -> str:
+    """On or off duty, and since when if it is known (changes are recorded since ON/OFF exist)."""
+    if staff.on_duty_since is None:
+        return _("on duty") if staff.on_duty else _("off duty")
+    since = {"since": f"{timezone.localtime(staff.on_duty_since):%d.%m.%Y %H:%M}"}
+    return (_("on duty since %(since)s") if staff.on_duty else _("off duty since %(since)s")) % since

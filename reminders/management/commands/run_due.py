@@ -1,5 +1,5 @@
-"""``manage.py run_due [--at ISO-DATETIME]``: run every escalation step, reminder digest and
-queued message due at that moment and print what was sent, one per line as ``-> PHONE: TEXT``.
+"""``manage.py run_due [--at ISO-DATETIME]``: run every escalation step, reminder digest, morning
+duty-cover check and queued message due at that moment and print what was sent, one per line as ``-> PHONE: TEXT``.
 What operators use to catch up after an outage; it needs no worker."""
 
 from datetime import datetime
@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from messaging.models import OutgoingMessage
 from messaging.services import DELIVERABLE, inline_delivery, sweep_outbox
+from reminders.cover import check_cover
 from reminders.escalation import sweep_escalations
 from reminders.services import send_due_reminders
 
@@ -37,6 +38,7 @@ class Command(BaseCommand):
         with inline_delivery():
             escalations = sweep_escalations(now=moment)
             reminders = send_due_reminders(now=moment)
+            cover = check_cover(now=moment)
             outbox = sweep_outbox()
         sent_now = OutgoingMessage.objects.filter(status=OutgoingMessage.Status.SENT)
         sent = list(sent_now.filter(pk__gt=last_id))
@@ -48,5 +50,6 @@ class Command(BaseCommand):
         self.stderr.write(
             f"escalation steps {escalations['steps']}, digests {reminders['digests']} "
             f"({reminders['reminders']} reminders, {reminders['expired']} expired), risks told {reminders.get('risks', 0)}, "
+            f"facilities without cover {cover['uncovered']} ({cover['told']} told), "
             f"outbox retries sent {outbox['sent']}"
         )
