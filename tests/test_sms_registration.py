@@ -28,7 +28,8 @@ def test_reg_with_unknown_facility_and_village_names_both(reply, facility):
     assert not Reporter.objects.exists()
 
 
-def test_reg_with_a_short_national_id_is_refused(reply, facility):
+def test_reg_with_a_short_national_id_is_refused(reply, facility, settings):
+    settings.LANGUAGE_CODE = "en"  # a refused REG is answered in the default language
     answer = reply(UNKNOWN_PHONE, f"REG 11985800 4101 {facility.location.code} EN")
     assert "ID" in answer
     assert not Reporter.objects.exists()

@@ -7,7 +7,9 @@ says which groups it reads.
 Labels are sent in SMS replies, so they use only GSM 03.38 letters (é è à ù are fine; ê ô ç,
 °, curly quotes and ligatures are not: write "oedeme", "C" for degrees).
 
-The Kinyarwanda (rw) labels are a best effort and need review by a native speaker.
+The Kinyarwanda (rw) labels need review by a native speaker. The danger-sign, ambulance, visit-round
+and hand-washing labels are the national system's names (docs/glossary.md), shortened so that an
+alert with two danger signs still fits one SMS.
 """
 
 from __future__ import annotations
@@ -63,42 +65,52 @@ _TABLES: dict[str, list[tuple[str, str, str, str]]] = {
         ("np", "no problem", "aucun problème", "nta kibazo"),
     ],
     "danger_pregnancy": [
-        ("ap", "acute abdominal pain", "forte douleur abdominale", "kuribwa cyane mu nda"),
+        ("ap", "acute abdominal pain", "forte douleur abdominale", "ububabare bwo mu nda"),
         ("co", "convulsions", "convulsions", "kugagara"),
         ("he", "haemorrhage", "hémorragie", "kuva amaraso"),
         ("la", "labour at home", "travail à domicile", "ibise mu rugo"),
         ("mc", "miscarriage in progress", "fausse couche en cours", "inda iri kuvamo"),
         ("pa", "premature contractions", "contractions prématurées", "ibise bitaragera"),
         ("ps", "labour after a caesarean", "travail après césarienne", "ibise nyuma yo kubagwa"),
-        ("sc", "serious condition", "état grave", "arembye cyane"),
+        ("sc", "serious condition", "état grave", "ikibazo gikomeye"),
         ("sl", "heart stopped in labour", "arret cardiaque (travail)", "umutima wahagaze ku bise"),
         ("un", "unconscious", "inconsciente", "yataye ubwenge"),
-        ("shb", "severe headache/blurred vision", "céphalées/vision floue", "umutwe/kutabona neza"),
-        ("sfh", "swollen feet and hands", "pieds et mains enflés", "kubyimba ibirenge n'intoki"),
+        (
+            "shb",
+            "severe headache/blurred vision",
+            "céphalées/vision floue",
+            "umutwe/ibicyezicyezi",
+        ),
+        ("sfh", "swollen feet and hands", "pieds et mains enflés", "kubyimba ibirenge/ibiganza"),
     ],
     "danger_postpartum": [
         ("cop", "convulsions or unconscious", "convulsions ou inconsciente", "kugagara/guta ubwenge"),
         ("hfp", "high fever", "forte fièvre", "umuriro mwinshi"),
         ("sbp", "severe bleeding", "saignement abondant", "kuva amaraso menshi"),
-        ("shp", "severe headache/blurred vision", "céphalées/vision floue", "umutwe/kutabona neza"),
-        ("bsp", "foul vaginal discharge", "pertes malodorantes", "ibisohoka binuka"),
+        (
+            "shp",
+            "severe headache/blurred vision",
+            "céphalées/vision floue",
+            "umutwe/ibicyezicyezi",
+        ),
+        ("bsp", "foul vaginal discharge", "pertes malodorantes", "ibisanza binuka"),
     ],
     "danger_newborn": [
         ("con", "convulsions", "convulsions", "kugagara"),
         ("wu", "weak/unresponsive", "faible/ne réagit pas", "nta ntege/ntiyumva"),
-        ("hbt", "temperature above 37.5 C", "température > 37.5 C", "ubushyuhe burenze 37.5 C"),
-        ("lbt", "temperature below 35.5 C", "température < 35.5 C", "ubushyuhe buri munsi ya 35.5 C"),
-        ("nt", "fast breathing", "respiration rapide", "guhumeka vuba cyane"),
-        ("cdg", "chest in-drawing/gasping", "tirage thoracique", "igituza kinjira"),
+        ("hbt", "temperature above 37.5 C", "température > 37.5 C", "ubushyuhe (>37.5 C)"),
+        ("lbt", "temperature below 35.5 C", "température < 35.5 C", "ubukonje (<35.5 C)"),
+        ("nt", "fast breathing", "respiration rapide", "guhumeka insigane"),
+        ("cdg", "chest in-drawing/gasping", "tirage thoracique", "icyena mu rubavu"),
         ("ys", "yellow soles", "plantes des pieds jaunes", "ibirenge by'umuhondo"),
         ("nuf rsb", "not feeding", "ne tète pas", "ntiyonka"),
-        ("iuc", "infected cord", "cordon infecté", "urureri rwanduye"),
-        ("ncb ucb", "cord bleeding", "cordon qui saigne", "urureri ruva amaraso"),
+        ("iuc", "infected cord", "cordon infecté", "amashyira ku nkondo"),
+        ("ncb ucb", "cord bleeding", "cordon qui saigne", "kuva amaraso kw'inkondo"),
         ("rv", "repeated vomiting", "vomissements répétés", "kuruka kenshi"),
         ("ads", "distended abdomen, no stool 24 h", "ventre gonflé, sans selles 24 h", "inda yabyimbye"),
         ("nsc", "non-stop crying", "pleurs incessants", "kurira bidahagarara"),
         ("nbf", "bulging fontanelle", "fontanelle bombée", "igihorihori kibyimbye"),
-        ("sp", "skin pustules", "pustules sur la peau", "uduheri ku ruhu"),
+        ("sp", "skin pustules", "pustules sur la peau", "utubyimba tw'amashyira"),
         ("nhe", "haemorrhage", "hémorragie", "kuva amaraso"),
     ],
     "intervention": [
@@ -108,9 +120,9 @@ _TABLES: dict[str, list[tuple[str, str, str, str]]] = {
         ("tr", "treated then referred", "traitée puis référée", "yavuwe akoherezwa"),
     ],
     "ambulance": [
-        ("al", "ambulance late", "ambulance en retard", "imbangukiragutabara yatinze"),
-        ("at", "ambulance on time", "ambulance à l'heure", "imbangukiragutabara yaje ku gihe"),
-        ("na", "no ambulance", "pas d'ambulance", "imbangukiragutabara ntiyaje"),
+        ("al", "ambulance late", "ambulance en retard", "ambilansi yatinze"),
+        ("at", "ambulance on time", "ambulance à l'heure", "ambilansi yahageze ku gihe"),
+        ("na", "no ambulance", "pas d'ambulance", "ambilansi ntiyaje"),
     ],
     "status": [
         ("mw", "mother well", "mère en bonne santé", "umubyeyi ameze neza"),
@@ -149,24 +161,24 @@ _TABLES: dict[str, list[tuple[str, str, str, str]]] = {
         ("nt", "no toilet", "pas de toilettes", "nta bwiherero"),
     ],
     "handwashing": [
-        ("hw", "has hand-washing", "a un lave-mains", "afite kandagirukarabe"),
-        ("nh", "no hand-washing", "pas de lave-mains", "nta kandagirukarabe"),
+        ("hw", "has hand-washing", "a un lave-mains", "afite kandagira ukarabe"),
+        ("nh", "no hand-washing", "pas de lave-mains", "nta kandagira ukarabe"),
     ],
     "pnc_facility": [
         ("yego", "PNC1 at a facility", "CPoN1 au centre de santé", "yego"),
         ("oya", "PNC1 not at a facility", "CPoN1 hors centre de santé", "oya"),
     ],
     "anc_round": [
-        ("anc2", "ANC contact 2", "CPN 2", "isuzuma rya 2"),
-        ("anc3", "ANC contact 3", "CPN 3", "isuzuma rya 3"),
-        ("anc4", "ANC contact 4", "CPN 4", "isuzuma rya 4"),
+        ("anc2", "ANC contact 2", "CPN 2", "yipimishije inshuro ya 2"),
+        ("anc3", "ANC contact 3", "CPN 3", "yipimishije inshuro ya 3"),
+        ("anc4", "ANC contact 4", "CPN 4", "yipimishije inshuro ya 4"),
     ],
     "pnc_round": [
-        ("pnc1", "postnatal contact 1", "CPoN 1", "isuzuma nyuma yo kubyara 1"),
-        ("pnc2", "postnatal contact 2", "CPoN 2", "isuzuma nyuma yo kubyara 2"),
-        ("pnc3", "postnatal contact 3", "CPoN 3", "isuzuma nyuma yo kubyara 3"),
-        ("pnc4", "postnatal contact 4", "CPoN 4", "isuzuma nyuma yo kubyara 4"),
-        ("pnc5", "postnatal contact 5", "CPoN 5", "isuzuma nyuma yo kubyara 5"),
+        ("pnc1", "postnatal contact 1", "CPoN 1", "gusura umubyeyi bwa mbere"),
+        ("pnc2", "postnatal contact 2", "CPoN 2", "gusura umubyeyi bwa kabiri"),
+        ("pnc3", "postnatal contact 3", "CPoN 3", "gusura umubyeyi bwa gatatu"),
+        ("pnc4", "postnatal contact 4", "CPoN 4", "gusura umubyeyi bwa kane"),
+        ("pnc5", "postnatal contact 5", "CPoN 5", "gusura umubyeyi bwa gatanu"),
     ],
 }
 
