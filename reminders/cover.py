@@ -71,15 +71,15 @@ def notice_text(facility: Facility, *, day: date, language: str) -> str:
         if facility.kind == Facility.Kind.HOSPITAL:
             return (
                 _(
-                    "No maternity on-call is on duty at %(facility)s today (%(date)s): red alerts reach nobody "
-                    "there. Ask whoever is on call to send ON."
+                    "No maternity on-call is on duty at %(facility)s today (%(date)s): red alerts go straight "
+                    "to the next level. Ask whoever is on call to send ON."
                 )
                 % values
             )
         return (
             _(
-                "No midwife or nurse is on duty at %(facility)s today (%(date)s): red alerts reach nobody "
-                "there. Ask whoever is on duty to send ON."
+                "No midwife or nurse is on duty at %(facility)s today (%(date)s): red alerts go straight "
+                "to the next level. Ask whoever is on duty to send ON."
             )
             % values
         )

@@ -70,7 +70,7 @@ def test_a_health_centre_without_a_midwife_or_nurse_on_duty_tells_its_in_charge(
     assert notices() == [
         (
             phone(district["in_charge"]),
-            "No midwife or nurse is on duty at Gashaki HC today (26.11.2026): red alerts reach nobody there. "
+            "No midwife or nurse is on duty at Gashaki HC today (26.11.2026): red alerts go straight to the next level. "
             "Ask whoever is on duty to send ON.",
         )
     ]
