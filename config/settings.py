@@ -188,20 +188,20 @@ RAPIDSMS_HANDLERS = [
     "maternal.sms.handlers.death.DeathHandler",
     "maternal.sms.handlers.departure.DepartureHandler",
 ]
-# Gateway security (SPEC 6): inbound requests must carry this secret (an empty one refuses every
+# Gateway security: inbound requests must carry this secret (an empty one refuses every
 # request); optional allow-list of addresses or networks ("127.0.0.1,10.0.0.0/24"), matched
 # against REMOTE_ADDR (behind a proxy, the proxy's address).
 SMS_GATEWAY_SECRET = os.environ.get("SMS_GATEWAY_SECRET", "" if not DEBUG else "local-gateway-secret")
 SMS_GATEWAY_ALLOWED_ADDRESSES = env_list("SMS_GATEWAY_ALLOWED_ADDRESSES")
 
-# --- The conversation (SPEC 2) ---
+# --- The conversation ---
 DUPLICATE_WINDOW = timedelta(minutes=int(os.environ.get("DUPLICATE_WINDOW_MINUTES", "10")))
 # Whether a volunteer may report only on mothers of their own facility's catchment.
 CATCHMENT_RESTRICTED = env_bool("CATCHMENT_RESTRICTED", True)
 INBOUND_RATE_LIMIT = (int(os.environ.get("INBOUND_RATE_LIMIT", "30")), timedelta(minutes=5))
 LOOP_GUARD = (20, timedelta(minutes=5))
 
-# --- Schedules and escalation (SPEC 3, 4) ---
+# --- Schedules and escalation ---
 ANC_SCHEDULE = os.environ.get("ANC_SCHEDULE", "who2016")  # or "focused4"
 REMINDER_WINDOW = (
     os.environ.get("REMINDER_WINDOW_START", "08:00"),

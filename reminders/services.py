@@ -1,4 +1,4 @@
-"""Plan, clear and send visit reminders (SPEC 3).
+"""Plan, clear and send visit reminders.
 
 Each planned reminder is a row; reporting a visit clears it, closing a pregnancy cancels what is
 left. Once a day, inside the sending window, each volunteer gets one digest of the mothers due
