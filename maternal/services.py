@@ -213,11 +213,11 @@ def register_pregnancy(
     message: InboundMessage | None = None,
 ) -> Pregnancy:
     """Register a pregnancy (``PRE``): computes the EDD, flags risk, refuses a second active
-    pregnancy for the same mother. ``next_visit_date`` comes with the national long form, sent
-    from the health centre's first contact: the registration is ANC 1 and the appointment ANC 2. ``mother_identifier`` is None for a woman without an ID
-    (``NEW``): she gets a short system ID. An LMP less than MIN_WEEKS_AT_REGISTRATION ago is
-    taken for a typing mistake and refused; one POST_TERM_WEEKS or more ago is registered high-risk
-    (the reply tells the volunteer to refer her now)."""
+    pregnancy for the same mother. ``mother_identifier`` is None for a woman without an ID
+    (``NEW``): she gets a short system ID. ``next_visit_date`` comes with the national long form,
+    sent from the health centre's first contact: the registration is ANC 1 and the appointment
+    ANC 2. An LMP less than MIN_WEEKS_AT_REGISTRATION ago is taken for a typing mistake and
+    refused; one POST_TERM_WEEKS or more ago is registered high-risk (the reply says to refer her)."""
     if (today - last_menstrual_period).days < 7 * settings.MIN_WEEKS_AT_REGISTRATION:
         raise Refusal(
             _(
@@ -724,7 +724,7 @@ def record_birth(
                     "A birth at %(weeks)s weeks (before %(viable)s) is a pregnancy loss: send LOS %(id)s "
                     "[date] or DTH %(id)s mcc. Nothing was recorded."
                 )
-                % {"weeks": weeks, "viable": settings.VIABILITY_WEEKS, "id": mother_identifier}
+                % {"weeks": weeks, "viable": settings.VIABILITY_WEEKS, "id": pregnancy.mother.identifier}
             )
         if pregnancy.status != Pregnancy.Status.ACTIVE:
             raise Refusal(

@@ -35,13 +35,14 @@ def antenatal_plan(
 
     ``next_visit_date`` is the appointment a health centre gave at the first contact (the national
     long-form PRE is filed at ANC 1): ANC 1 is then done, ANC 2 is that appointment, and the later
-    contacts are the schedule's dates after it, numbered on from 3."""
+    contacts are the schedule's dates after it (ANC 1's own date left out), numbered on from 3, up
+    to the schedule's number of contacts."""
     weeks = ANC_SCHEDULES[settings.ANC_SCHEDULE]
     dates = [last_menstrual_period + timedelta(weeks=week) for week in weeks]
     if next_visit_date is None:
         contacts = list(enumerate(dates, start=1))
     else:
-        later = [due for due in dates if due > next_visit_date]
+        later = [due for due in dates[1:] if due > next_visit_date]
         contacts = [(2, next_visit_date), *enumerate(later, start=3)][: len(weeks) - 1]
     plan = [PlannedContact("anc", number, due) for number, due in contacts]
     plan.append(PlannedContact("birth_prep", 1, expected_delivery_date - BIRTH_PREPAREDNESS_BEFORE_EDD))

@@ -34,6 +34,17 @@ def test_registration_plans_every_contact_still_ahead(pregnancy):
     assert planned == [*anc, ("birth_prep", 1), ("anc", 8), ("post_edd", 1)]
 
 
+def test_the_focused_antenatal_model_plans_four_visits_at_16_26_32_and_36_weeks(db, settings):
+    settings.ANC_SCHEDULE = "focused4"
+    early = PregnancyFactory(last_menstrual_period=date(2026, 11, 1))
+    services.plan_pregnancy(early, today=date(2026, 11, 26))
+    weeks = [
+        (due - early.last_menstrual_period).days // 7
+        for due in early.reminders.filter(kind="anc").values_list("due_date", flat=True)
+    ]
+    assert weeks == [16, 26, 32, 36]
+
+
 def test_late_registration_gets_no_reminder_for_contacts_already_past(db):
     late = PregnancyFactory(last_menstrual_period=date(2026, 4, 29))  # 30 weeks and a day on 26.11.2026
     services.plan_pregnancy(late, today=date(2026, 11, 26))

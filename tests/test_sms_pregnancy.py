@@ -96,6 +96,13 @@ def test_the_long_form_pre_is_filed_at_anc_1_and_announces_anc_2_on_the_appointm
     assert all(due > date(2026, 12, 17) for _, due in anc[1:])
 
 
+def test_after_an_early_appointment_the_next_contact_is_the_schedules_second(reply, volunteer):
+    # LMP 15.10.2026: 6 weeks on 26.11; the appointment at 10 weeks; ANC 1's 12-week slot was the PRE.
+    send(reply, volunteer, "PRE 1199870012345678 15.10.2026 24.12.2026 2 1 nr np hc wt55 ht150 to hw")
+    anc = list(Pregnancy.objects.get().reminders.filter(kind="anc").values_list("sequence", "due_date"))
+    assert anc[:2] == [(2, date(2026, 12, 24)), (3, date(2027, 3, 4))]  # 20 weeks
+
+
 def test_the_long_form_appointment_is_reminded_on_its_day(reply, volunteer):
     send(reply, volunteer, LONG_FORM)
     mother = Pregnancy.objects.get().mother.identifier
