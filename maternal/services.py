@@ -537,7 +537,7 @@ def raise_alert(
         mother_identifier=identifier,
         reporter=reporter,
         sender_phone=sender_phone,
-        facility=active_reporter.facility if active_reporter else (pregnancy.facility if pregnancy else None),
+        facility=_alert_facility(pregnancy, active_reporter),
         danger_signs=danger_signs,
         location=location,
         raised_at=timezone.now(),
@@ -562,6 +562,19 @@ def raise_alert(
         summary=f"alert {alert.pk}: {' '.join(danger_signs)}",
     )
     return RaisedAlert(alert=alert, new=True, told=told, new_signs=list(danger_signs), national=not local)
+
+
+def _alert_facility(pregnancy: Pregnancy | None, reporter: Reporter | None) -> Facility | None:
+    """Whose ladder an alert climbs: the facility now following the mother (after a transfer, the
+    new one), else the sender's, else none (the national contacts' ladder)."""
+    if (
+        pregnancy is not None
+        and lifecycle.stage(pregnancy, today=timezone.localdate()) not in lifecycle.CLOSED
+    ):
+        return pregnancy.facility
+    if reporter is not None:
+        return reporter.facility
+    return pregnancy.facility if pregnancy else None
 
 
 def _join_open_alert(

@@ -465,6 +465,17 @@ def test_after_a_transfer_the_new_volunteer_reports_on_her_and_the_old_one_is_re
     assert "ANC 2 of" in chw(reply, new_volunteer, f"ANC {MOTHER} 26.11.2026 2")
 
 
+def test_after_a_transfer_a_red_from_the_old_volunteer_alerts_the_new_health_centre(
+    sms, volunteer, registered, elsewhere
+):
+    village, new_volunteer = elsewhere
+    new_midwife = StaffFactory(facility=new_volunteer.facility, role=Staff.Role.MIDWIFE)
+    old_midwife = StaffFactory(facility=volunteer.facility, role=Staff.Role.MIDWIFE)
+    sms(str(volunteer.phone), f"DEP {MOTHER} {village.code}")
+    sent = dict(sms(str(volunteer.phone), f"RED {MOTHER} he"))
+    assert "RED ALERT" in sent[str(new_midwife.phone)] and str(old_midwife.phone) not in sent
+
+
 def test_a_transfer_to_a_village_nobody_follows_is_refused(reply, volunteer, registered):
     nowhere = location_tree("6")["village"]
     answer = chw(reply, volunteer, f"DEP {MOTHER} {nowhere.code}")
