@@ -41,13 +41,11 @@ INSTALLED_APPS = [
     "csp",
     "django_tables2",
     "phonenumber_field",
-    "django_celery_beat",
     "rapidsms",
     "rapidsms.backends.database",
     "rapidsms.backends.kannel",
     "rapidsms.contrib.handlers",
     "rapidsms.contrib.httptester",
-    "rapidsms.contrib.messagelog",
     "messaging",
     "maternal",
     "reminders",
@@ -295,7 +293,6 @@ CELERY_TASK_ROUTES = {
     "reminders.tasks.send_due_reminders": {"queue": "reminders"},
     "reminders.tasks.check_duty_cover": {"queue": "reminders"},
 }
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Celery's Django fix-up opens a new database connection for every task unless this is set; with
 # it, a worker keeps its connection as a web process does (config/celery.py closes it when broken
 # or older than CONN_MAX_AGE): less than half the CPU per delivered SMS (docs/benchmarks.md).

@@ -44,12 +44,11 @@ from django.db.models.functions import Coalesce, RowNumber, TruncMonth
 from django.utils import timezone
 
 from maternal.models import Alert, Baby, Birth, Death, Facility, Pregnancy, Reporter, Visit
+from maternal.sms.grammar import FACILITY_PLACES  # birth places that count as a facility birth
 from messaging.models import InboundMessage
 from reminders.models import VISIT_KINDS, CoverCheck, Reminder
 from reports.months import Month
 
-#: Birth places that count as a facility birth (codes.md: health centre, hospital).
-FACILITY_PLACES = ("hc", "hp")
 #: The response target for a red alert.
 ACKNOWLEDGE_TARGET = timedelta(minutes=10)
 #: Keywords of the SMS that are reports about mothers (not HELP, WHO, LANG, REG, YES, OK).
