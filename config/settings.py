@@ -44,7 +44,6 @@ INSTALLED_APPS = [
     "rapidsms",
     "rapidsms.backends.database",
     "rapidsms.backends.kannel",
-    "rapidsms.contrib.handlers",
     "rapidsms.contrib.httptester",
     "messaging",
     "maternal",
@@ -192,24 +191,9 @@ INSTALLED_BACKENDS = {
 # through the backend its message came in on (the web tester, the simulator). In production it
 # must be a real gateway ("kannel-backend"), never a database backend (a deploy check says so).
 SMS_BACKEND = os.environ.get("SMS_BACKEND", "message_tester")
-RAPIDSMS_HANDLERS = [
-    "maternal.sms.handlers.registration.RegistrationHandler",
-    "maternal.sms.handlers.approval.ApprovalHandler",
-    "maternal.sms.handlers.pregnancy.PregnancyHandler",
-    "maternal.sms.handlers.who.WhoHandler",
-    "maternal.sms.handlers.language.LanguageHandler",
-    "maternal.sms.handlers.help.HelpHandler",
-    "maternal.sms.handlers.antenatal.AntenatalHandler",
-    "maternal.sms.handlers.postnatal.PostnatalHandler",
-    "maternal.sms.handlers.risk.RiskHandler",
-    "maternal.sms.handlers.red_alert.RedAlertHandler",
-    "maternal.sms.handlers.alert_result.AlertResultHandler",
-    "maternal.sms.handlers.acknowledgement.AcknowledgementHandler",
-    "maternal.sms.handlers.duty.DutyHandler",
-    "maternal.sms.handlers.birth.BirthHandler",
-    "maternal.sms.handlers.death.DeathHandler",
-    "maternal.sms.handlers.departure.DepartureHandler",
-]
+# The reply language of a phone, for the transport layer's own last-resort reply (messaging
+# knows nothing of people: the app layer answers).
+SMS_LANGUAGE_OF = "maternal.selectors.language_of"
 # Gateway security (docs/security.md): inbound requests must carry this secret (an empty one refuses every
 # request); optional allow-list of addresses or networks ("127.0.0.1,10.0.0.0/24"), matched
 # against REMOTE_ADDR (behind a proxy, the proxy's address).

@@ -1,21 +1,57 @@
-"""RapidSMS app answering what no keyword handler took: empty text, unknown keywords, junk."""
+"""The conversation as one RapidSMS app. ``filter`` stores every SMS first and holds back what
+must not be answered again (a flooding phone past its warning, a gateway retry, which gets the
+reply already given); ``handle`` answers everything else exactly once
+(``maternal.sms.conversation.answer``). The router then queues the reply and notes it on the
+stored SMS (``messaging.router``), all in the transaction of the message.
+
+The rate limit comes before the retry check: a phone echoing the system's replies sends the same
+text again and again, and each of those would otherwise be answered as a "gateway retry" and keep
+the loop turning.
+"""
+
+from __future__ import annotations
 
 from django.utils import timezone, translation
 from rapidsms.apps.base import AppBase
 
-from maternal.selectors import identify_sender
-from maternal.sms.errors import ParseError
-from maternal.sms.grammar import parse
-from maternal.sms.replies import error_reply
+from maternal.selectors import identify_sender, language_of
+from maternal.sms.conversation import Context, answer
+from maternal.sms.grammar import keyword_of
+from messaging import ratelimit, services
+from messaging.phones import normalize_phone
+from messaging.router import Exchange
 
 
-class UnknownMessageApp(AppBase):
-    def default(self, msg) -> bool:
-        sender = identify_sender(msg.fields.get("phone", ""))
-        with translation.override(sender.language):
-            try:
-                parse(msg.text, today=timezone.localdate())
-            except ParseError as error:
-                msg.respond(error_reply(error))
-                return True
+class ConversationApp(AppBase):
+    def filter(self, msg) -> bool:
+        connection = msg.connections[0]
+        inbound = services.record_inbound(
+            phone=normalize_phone(connection.identity),
+            backend=connection.backend.name,
+            text=msg.raw_text,
+            gateway_id=str(msg.fields.get("external_id", "")),
+        )
+        exchange = msg.fields["exchange"] = Exchange(inbound)
+        decision = ratelimit.check(inbound, keyword=keyword_of(msg.raw_text))
+        if decision is ratelimit.Decision.HOLD_AND_WARN:
+            with translation.override(language_of(inbound.phone)):
+                msg.respond(ratelimit.warning_text())
+        if decision is ratelimit.Decision.PROCESS_WITHOUT_REPLY:
+            exchange.hold_reply = True
+        elif decision is not ratelimit.Decision.PROCESS:
+            return True
+        if inbound.duplicate_of is not None:
+            if inbound.duplicate_of.reply:  # the same answer, or the same silence
+                msg.respond(inbound.duplicate_of.reply)
+            return True
         return False
+
+    def handle(self, msg) -> bool:
+        exchange: Exchange = msg.fields["exchange"]
+        sender = identify_sender(exchange.inbound.phone)
+        context = Context(sender=sender, today=timezone.localdate(), text=msg.text, message=exchange.inbound)
+        with translation.override(sender.language):
+            reply = answer(context)
+        exchange.accepted_keyword, exchange.failed = reply.accepted_keyword, reply.failed
+        msg.respond(reply.text)
+        return True

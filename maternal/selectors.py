@@ -35,6 +35,11 @@ class Sender:
         return self.reporter is not None and self.reporter.status == Reporter.Status.ACTIVE
 
 
+def language_of(phone: str) -> str:
+    """The reply language of a phone (``SMS_LANGUAGE_OF``: the transport layer asks it here)."""
+    return identify_sender(phone).language
+
+
 def identify_sender(phone: str) -> Sender:
     reporter = (
         Reporter.objects.select_related("facility", "village").filter(phone=phone).first()

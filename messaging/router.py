@@ -6,13 +6,28 @@ message it answers commit together or not at all."""
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 
 from django.db import transaction
 from rapidsms.router import get_router
 from rapidsms.router.blocking import BlockingRouter
 
-from messaging.models import OutgoingMessage
+from messaging.models import InboundMessage, OutgoingMessage
 from messaging.phones import normalize_phone
+
+
+@dataclass
+class Exchange:
+    """What the conversation app tells the router about the SMS a reply answers
+    (``msg.fields["exchange"]``)."""
+
+    inbound: InboundMessage
+    #: The keyword of an accepted report, noted with the reply.
+    accepted_keyword: str = ""
+    #: The system could not process the SMS: a resend is processed afresh.
+    failed: bool = False
+    #: The reply is stored but not sent (an emergency over the rate limit).
+    hold_reply: bool = False
 
 
 class OutboxRouter(BlockingRouter):
@@ -36,23 +51,17 @@ class OutboxRouter(BlockingRouter):
         fail the message's transaction.)"""
         from messaging.services import queue_message, save_reply
 
-        original = msg.in_response_to
-        inbound = original.fields["inbound"]
+        exchange: Exchange = msg.in_response_to.fields["exchange"]
         for connection in msg.connections:
             queue_message(
                 phone=normalize_phone(connection.identity),
                 text=msg.text,
                 kind=OutgoingMessage.Kind.REPLY,
                 identity=connection.identity,
-                in_reply_to=inbound,
-                hold=original.fields.get("hold_reply", False),
+                in_reply_to=exchange.inbound,
+                hold=exchange.hold_reply,
             )
-        save_reply(
-            inbound.pk,
-            msg.text,
-            keyword=original.fields.get("accepted_keyword", ""),
-            failed=original.fields.get("failed", False),
-        )
+        save_reply(exchange.inbound.pk, msg.text, keyword=exchange.accepted_keyword, failed=exchange.failed)
 
 
 @functools.cache

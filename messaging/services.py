@@ -300,15 +300,15 @@ def receive_sms(*, backend: str, identity: str, text: str, gateway_id: str = "")
 def _record_unprocessed(*, backend: str, identity: str, text: str, gateway_id: str) -> None:
     from django.db import close_old_connections
     from django.utils import translation
+    from django.utils.module_loading import import_string
     from django.utils.translation import gettext as _
 
-    from maternal.selectors import identify_sender  # the sender's language (the app layer above)
     from messaging.phones import normalize_phone
 
     close_old_connections()  # a connection the failure broke is replaced, not reused
     phone = normalize_phone(identity)
     with transaction.atomic():
-        with translation.override(identify_sender(phone).language):
+        with translation.override(import_string(settings.SMS_LANGUAGE_OF)(phone)):
             reply = _(
                 "Sorry, the system could not record this message. Nothing was saved; please send it again later."
             )

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from maternal.models import Mother, Pregnancy, Visit
-from maternal.sms.handlers import pregnancy as pregnancy_handler
+from maternal.sms.keywords import pregnancy as pregnancy_handler
 from messaging.models import InboundMessage
 from tests.clock import run_due
 from tests.factories import PregnancyFactory, ReporterFactory
@@ -123,7 +123,7 @@ def test_the_short_form_pre_announces_the_next_contact_of_the_schedule(reply, vo
 
 
 def test_the_pre_examples_of_the_command_reference_are_the_replies_sent(reply, volunteer):
-    """The sample conversation in maternal/sms/handlers/pregnancy.py, which docs/sms-commands.md shows."""
+    """The sample conversation in maternal/sms/keywords/pregnancy.py, which docs/sms-commands.md shows."""
     conversation = inspect.getdoc(pregnancy_handler).split("\n\n", 1)[1].splitlines()
     for message, expected in zip(conversation[::2], conversation[1::2], strict=True):
         answer = send(reply, volunteer, message.removeprefix("> "))

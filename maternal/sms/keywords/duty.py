@@ -12,34 +12,28 @@ from django.utils.translation import ngettext
 
 from maternal import services
 from maternal.models import DutyChange, Staff
-from maternal.selectors import FIRST_LEVEL_ROLES, is_covered, on_duty_beside
+from maternal.selectors import FIRST_LEVEL_ROLES, Sender, is_covered, on_duty_beside
+from maternal.sms.conversation import Context, Senders, reply_to
 from maternal.sms.grammar import OffDuty, OnDuty
-from maternal.sms.handlers.base import KeywordHandler
 from maternal.sms.replies import SMS_LIMIT, staff_place
 
 
-class DutyHandler(KeywordHandler):
-    keywords = ("ON", "OFF")
-    volunteers_only = False
+def not_staff(sender: Sender) -> str:
+    if sender.reporter is not None:
+        return _("ON and OFF are for health staff going on or off duty; volunteers need not send them.")
+    return _(
+        "ON and OFF are for health staff going on or off duty; this phone is not registered as staff. "
+        "Ask your health centre to add it."
+    )
 
-    def compose_reply(self) -> str:
-        if self.sender.staff is None:
-            if self.sender.reporter is not None:
-                return _(
-                    "ON and OFF are for health staff going on or off duty; volunteers need not send them."
-                )
-            return _(
-                "ON and OFF are for health staff going on or off duty; this phone is not registered as staff. "
-                "Ask your health centre to add it."
-            )
-        return super().compose_reply()
 
-    def reply_to(self, command: OnDuty | OffDuty) -> str:
-        staff: Staff = self.sender.staff
-        services.set_duty(
-            staff=staff, on_duty=command.on_duty, source=DutyChange.Source.SMS, message=self.inbound
-        )
-        return duty_reply(staff)
+@reply_to(OnDuty, OffDuty, senders=Senders.STAFF, not_staff=not_staff)
+def duty(context: Context, command: OnDuty | OffDuty) -> str:
+    staff = context.sender.staff
+    services.set_duty(
+        staff=staff, on_duty=command.on_duty, source=DutyChange.Source.SMS, message=context.message
+    )
+    return duty_reply(staff)
 
 
 def duty_reply(staff: Staff) -> str:

@@ -1,0 +1,47 @@
+"""ANC: an antenatal contact.
+
+> ANC 1199870012345678 26.11.2026 2
+< ANC 2 of 1199870012345678 recorded (26.11.2026). Next contact: ANC 3 on 14.01.2027.
+"""
+
+from django.utils.translation import gettext as _
+
+from maternal import services
+from maternal.sms.conversation import Context, reply_to
+from maternal.sms.grammar import AncReport
+from maternal.sms.replies import date_text
+from reminders.models import Reminder
+from reminders.services import promised
+
+
+@reply_to(AncReport)
+def antenatal_visit(context: Context, command: AncReport) -> str:
+    outcome = services.record_antenatal_visit(
+        reporter=context.sender.reporter,
+        mother_identifier=command.mother_id.value,
+        visit_date=command.visit_date,
+        contact_number=command.contact_number,
+        symptoms=list(command.symptoms),
+        place=command.place or "",
+        weight_kg=command.mother_weight_kg,
+        muac_cm=command.muac_cm,
+        message=context.message,
+    )
+    pregnancy = outcome.visit.pregnancy
+    parts = [
+        _("ANC %(number)s of %(id)s recorded (%(date)s).")
+        % {
+            "number": command.contact_number,
+            "id": pregnancy.mother.identifier,
+            "date": date_text(command.visit_date),
+        }
+    ]
+    if outcome.out_of_order:
+        parts.append(_("Check the contact number: a later one was already reported."))
+    upcoming = promised(pregnancy, kind=Reminder.Kind.ANC, today=context.today, after=command.contact_number)
+    for reminder in upcoming[:1]:
+        parts.append(
+            _("Next contact: ANC %(number)s on %(date)s.")
+            % {"number": reminder.sequence, "date": date_text(reminder.due_date)}
+        )
+    return " ".join(parts)
