@@ -30,7 +30,9 @@ class Command(BaseCommand):
                 raise CommandError(f"--at: {error}") from None
             if timezone.is_naive(moment):
                 moment = timezone.make_aware(moment)
-        pending_before = list(OutgoingMessage.objects.filter(status__in=DELIVERABLE).values_list("pk", flat=True))
+        pending_before = list(
+            OutgoingMessage.objects.filter(status__in=DELIVERABLE).values_list("pk", flat=True)
+        )
         last_id = OutgoingMessage.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
         with inline_delivery():
             escalations = sweep_escalations(now=moment)
