@@ -131,6 +131,20 @@ class ReportVersion(models.Model):
     def __str__(self) -> str:
         return f"{self.report} v{self.number}"
 
+    def as_report(self) -> MonthlyReport:
+        """The report as it was at this version (unsaved), for rendering."""
+        report = self.report
+        snapshot = {name: value for name, value in self.snapshot.items() if name in SNAPSHOT_FIELDS}
+        snapshot["month_complete"] = self.month_complete
+        return MonthlyReport(
+            pk=report.pk,
+            district=report.district,
+            month=report.month,
+            version=self.number,
+            generated_at=self.generated_at,
+            **snapshot,
+        )
+
     def store_pdf(self, language: str, content: bytes) -> None:
         self.pdfs[language] = default_storage.save(_versioned_name(self, language), ContentFile(content))
 

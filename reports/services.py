@@ -26,7 +26,7 @@ from reports.indicators import (
     Measurement,
     MedianIndicator,
 )
-from reports.models import SNAPSHOT_FIELDS, MonthlyReport, ReportDownload, ReportVersion
+from reports.models import SNAPSHOT_FIELDS, MonthlyReport, OfficialProfile, ReportDownload, ReportVersion
 from reports.months import Month
 
 logger = logging.getLogger(__name__)
@@ -304,10 +304,9 @@ def run_report(*, report_id: int) -> MonthlyReport | None:
 
 
 def _compute_and_render(report: MonthlyReport) -> None:
-    """A new version: the snapshot, then its PDF in each report language. Earlier versions and
-    their PDFs stay as they were."""
-    from reports.pdf import MonthlyReportRenderer  # the renderer reads models; keep imports one-way
-
+    """A new version: the snapshot, then its PDF in the language of each official who reads the
+    district (English when nobody does yet; other languages on the first download). Earlier
+    versions and their PDFs stay as they were."""
     snapshot = compute_snapshot(district=report.district, month=report.period)
     for name in SNAPSHOT_FIELDS:
         setattr(report, name, getattr(snapshot, name))
@@ -320,12 +319,33 @@ def _compute_and_render(report: MonthlyReport) -> None:
         month_complete=report.month_complete,
         snapshot=report.snapshot(),
     )
-    for language, _name in settings.LANGUAGES:
-        version.store_pdf(language, MonthlyReportRenderer(report, language=language).render())
+    for language in _readers_languages(report.district):
+        _render_pdf(version, language)
     with transaction.atomic():
         version.save()
         report.status, report.error = MonthlyReport.Status.DONE, ""
         report.save()
+
+
+def _readers_languages(district: Location) -> list[str]:
+    readers = OfficialProfile.objects.filter(Q(district=district) | Q(district__isnull=True))
+    languages = set(readers.values_list("language", flat=True))
+    return [code for code, _name in settings.LANGUAGES if code in languages] or ["en"]
+
+
+def _render_pdf(version: ReportVersion, language: str) -> None:
+    from reports.pdf import MonthlyReportRenderer  # the renderer reads models; keep imports one-way
+
+    version.store_pdf(language, MonthlyReportRenderer(version.as_report(), language=language).render())
+
+
+def version_pdf(*, version: ReportVersion, language: str) -> ReportVersion:
+    """The version with its PDF in ``language``, rendered now from the version's own snapshot when
+    nobody asked for that language before (the same figures, whenever it is rendered)."""
+    if language not in version.pdfs:
+        _render_pdf(version, language)
+        version.save(update_fields=["pdfs"])
+    return version
 
 
 def _report_for(

@@ -90,8 +90,7 @@ def download(request: HttpRequest, pk: int, format: str, number: int | None = No
     name = f"umubyeyi-{report.district.code}-{report.period}"
     if format == ReportDownload.Format.PDF:
         version = get_object_or_404(report.versions, number=number or report.version)
-        if language not in version.pdfs:
-            raise Http404("This version has no PDF in that language.")
+        version = services.version_pdf(version=version, language=language)
         services.log_download(report=report, user=request.user, format=format)
         filename = f"{name}-v{version.number}-{language}.pdf"
         return FileResponse(version.open_pdf(language), as_attachment=True, filename=filename)

@@ -62,7 +62,7 @@ def cells(html: str, table_id: str) -> list[list[str]]:
 
 
 def pdf_text(report, language: str = "en") -> str:
-    path = report.current.pdf_path(language)
+    path = services.version_pdf(version=report.current, language=language).pdf_path(language)
     return subprocess.run(
         ["pdftotext", "-layout", path, "-"], check=True, capture_output=True, text=True
     ).stdout
@@ -186,3 +186,12 @@ def test_a_birth_whose_place_was_not_reported_counts_as_not_reported(gasabo):
     BirthFactory(pregnancy=pregnancy(gasabo.sectors[0]), birth_date=date(2026, 1, 30), place="")
     snapshot = services.compute_snapshot(district=gasabo.district, month=JANUARY)
     assert snapshot.births_by_place[""] == 1
+
+
+def test_a_version_is_rendered_in_its_readers_languages_and_in_another_on_first_download(official, gasabo):
+    OfficialProfile.objects.filter(user__username="gasabo-official").update(language="rw")
+    report = services.generate_report(district=gasabo.district, month=JANUARY)
+    assert set(report.current.pdfs) == {"rw"}
+    response = official.get(reverse("reports:pdf", args=[report.pk]), {"lang": "fr"})
+    assert b"".join(response.streaming_content).startswith(b"%PDF")
+    assert set(report.current.pdfs) == {"rw", "fr"}

@@ -13,7 +13,7 @@ import time_machine
 from maternal.models import Mother, Reporter
 from reports.indicators import INDICATORS
 from reports.months import Month
-from reports.services import generate_report
+from reports.services import generate_report, version_pdf
 from tests.report_factories import district_with_sectors, january_data_set, kigali
 
 JANUARY = Month(2026, 1)
@@ -33,7 +33,10 @@ def report(db, media):
 
 
 def pdf_text(report_or_path, language: str = "en") -> str:
-    path = report_or_path if isinstance(report_or_path, str) else report_or_path.current.pdf_path(language)
+    if isinstance(report_or_path, str):
+        path = report_or_path
+    else:
+        path = version_pdf(version=report_or_path.current, language=language).pdf_path(language)
     return subprocess.run(
         ["pdftotext", "-layout", path, "-"], check=True, capture_output=True, text=True
     ).stdout

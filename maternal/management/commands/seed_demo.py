@@ -3,9 +3,10 @@ volunteers' SMS (PRE, ANC, RISK, RED, RAR, BIR, PNC, DTH, LOS, DEP) and the midw
 through the real router (``messaging.services.simulate``) with the clock set to the moment it was
 sent, in time order. So everything the SMS path writes is there, dated as it happened: pregnancies
 registered over the year, visits, births on their day, alerts acknowledged fast, slowly or never,
-and the accepted reports that make volunteers active and data complete. The last full month always
-has a stillbirth and a newborn death (for the report's events to review). Running it again adds
-nothing for mothers it already created."""
+and the accepted reports that make volunteers active and data complete. In the last full month each
+district has a stillbirth and a newborn death, and one volunteer who sent nothing (for the report's
+events to review and its list of silent volunteers). Running it again adds nothing for mothers it
+already created."""
 
 from __future__ import annotations
 
@@ -45,7 +46,11 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=2026, help="random seed (same seed, same data)")
 
     def handle(self, *args, pregnancies: int, seed: int, **options):
-        volunteers = list(Reporter.objects.filter(status=Reporter.Status.ACTIVE).select_related("facility"))
+        volunteers = list(
+            Reporter.objects.filter(status=Reporter.Status.ACTIVE)
+            .select_related("facility", "village")
+            .order_by("pk")
+        )
         if not volunteers:
             raise CommandError("no active volunteers: import fixtures/reporters.csv first")
         rng = random.Random(seed)
@@ -56,7 +61,12 @@ class Command(BaseCommand):
             for staff in Staff.objects.filter(role=Staff.Role.MIDWIFE, on_duty=True).order_by("-pk")
         }
         last_month = (now.date().replace(day=1) - timedelta(days=1)).replace(day=1)
-        demo_deaths = ["sb", "nd"]  # forced in the last full month, in this order
+        demo_deaths = {v.village.district_id: ["sb", "nd"] for v in volunteers}  # in the last full month
+        by_district: dict[int, list[str]] = {}
+        for volunteer in volunteers:
+            by_district.setdefault(volunteer.village.district_id, []).append(str(volunteer.phone))
+        # Each district's last volunteer sends nothing in the last full month (where others report).
+        silent = {phones[-1] for phones in by_district.values() if len(phones) >= 3}
         messages: list[Sms] = []
         created = 0
         for number in range(pregnancies):
@@ -74,8 +84,14 @@ class Command(BaseCommand):
                 first_day,
                 now,
                 last_month,
-                demo_deaths,
+                demo_deaths[volunteer.village.district_id],
             )
+        month_end = (last_month + timedelta(days=32)).replace(day=1)
+        messages = [
+            sms
+            for sms in messages
+            if not (sms.phone in silent and last_month <= timezone.localtime(sms.at).date() < month_end)
+        ]
         # The volunteers were working before the first SMS of the demo (data completeness counts
         # the volunteers registered before each month ends).
         joined = timezone.make_aware(datetime.combine(first_day - timedelta(days=30), time(9)))
@@ -125,7 +141,7 @@ class Command(BaseCommand):
                 messages.append(Sms(at(visit), phone, f"ANC {identifier} {visit:%d.%m.%Y} {contact} np"))
         roll = rng.random()
         if roll < 0.04:  # a loss before 20 weeks
-            lost = lmp + timedelta(weeks=rng.randint(weeks_then + 1, 20))
+            lost = lmp + timedelta(weeks=rng.randint(weeks_then + 1, max(weeks_then + 1, 20)))
             if lost < today:
                 messages.append(Sms(at(lost), phone, f"LOS {identifier} {lost:%d.%m.%Y}"))
             return messages
