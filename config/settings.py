@@ -155,6 +155,12 @@ LANGUAGE_CODE = os.environ.get("LANGUAGE_CODE", "rw")
 LANGUAGES = [("rw", "Kinyarwanda"), ("en", "English"), ("fr", "Français")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
+# Dates as Rwanda writes them (31.01.2026 14:05) in every language, the message tester's included.
+FORMAT_MODULE_PATH = ["config.formats"]
+DATE_FORMAT = "d.m.Y"
+DATETIME_FORMAT = "d.m.Y H:i"
+SHORT_DATE_FORMAT = "d.m.Y"
+SHORT_DATETIME_FORMAT = "d.m.Y H:i"
 TIME_ZONE = os.environ.get("TIME_ZONE", "Africa/Kigali")
 USE_TZ = True
 
@@ -247,12 +253,23 @@ FALLBACK_EMERGENCY_CONTACTS = [
     if level.strip()
 ]
 
-# --- Reports: DHIS2 export (reports/dhis2.py) ---
-# Indicator name -> DHIS2 data element (default code "UMUBYEYI_<NAME>"); location code -> org unit
-# (default the national location code). Set DHIS2_ID_SCHEME=UID when both tables hold DHIS2 UIDs.
-DHIS2_DATA_ELEMENTS: dict[str, str] = {}
-DHIS2_ORG_UNITS: dict[str, str] = {}
-DHIS2_ID_SCHEME = os.environ.get("DHIS2_ID_SCHEME", "CODE")
+# --- Reports ---
+# Targets of the indicators, overriding the national defaults of reports/indicators.py:
+# REPORT_TARGETS="facility_births=90,anc4_births=70" (docs/indicators.md, "Targets").
+REPORT_TARGETS = {
+    name.strip(): float(value) for name, value in (item.split("=", 1) for item in env_list("REPORT_TARGETS"))
+}
+# DHIS2 export (reports/dhis2.py, docs/dhis2.md): the organisation-unit level of the values
+# ("health_facility" or "sector"), the CSV file mapping our codes to DHIS2's (kind,code,dhis2), the
+# scheme of the org units sent (CODE: our codes or mapped codes; UID: mapped UIDs), and the instance
+# the dhis2_send command posts to (an API token, or a username and password).
+DHIS2_ORG_UNIT_LEVEL = os.environ.get("DHIS2_ORG_UNIT_LEVEL", "health_facility")
+DHIS2_MAPPING_FILE = os.environ.get("DHIS2_MAPPING_FILE", "")
+DHIS2_ORG_UNIT_ID_SCHEME = os.environ.get("DHIS2_ORG_UNIT_ID_SCHEME", "CODE")
+DHIS2_URL = os.environ.get("DHIS2_URL", "")
+DHIS2_TOKEN = os.environ.get("DHIS2_TOKEN", "")
+DHIS2_USERNAME = os.environ.get("DHIS2_USERNAME", "")
+DHIS2_PASSWORD = os.environ.get("DHIS2_PASSWORD", "")
 
 # --- Celery (Redis broker); beat schedule lives in config/celery.py ---
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0")

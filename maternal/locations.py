@@ -2,10 +2,11 @@
 flat village rows that ``rwalocation`` publishes: one row per village, carrying the codes and
 names of all its ancestors.
 
-Codes are kept as the data gives them (Rwanda: province ``1``, district ``101``, sector
-``010101`` with its leading zero, cell ``1010101``, village ``101010102``). The loader works level
-by level with bulk queries, so the ~15,000 villages load in seconds; re-running it updates names
-and parents in place and never duplicates a code.
+Numeric codes lose their leading zeros, so that every level prefixes the next (Rwanda: province
+``1``, district ``101``, sector ``10101``, which the data writes ``010101``, cell ``1010101``,
+village ``101010102``) and a spreadsheet cannot drop a zero from them. The loader works level by
+level with bulk queries, so the ~15,000 villages load in seconds; re-running it updates names,
+parents and codes (a sector loaded as ``010101``) in place and never duplicates a code.
 """
 
 from __future__ import annotations
@@ -51,6 +52,11 @@ class LevelSummary:
         return f"{self.level}s: {counts}"
 
 
+def normalise_code(code: str) -> str:
+    """``010101`` -> ``10101``; a code that is not a number is kept as it is."""
+    return code.lstrip("0") or code if code.isdigit() else code
+
+
 def package_data_path() -> Path:
     """The national tree shipped by the ``rwalocation`` package."""
     return Path(str(resources.files("rwalocation").joinpath("data.json")))
@@ -76,7 +82,7 @@ def places_by_level(rows: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, Pl
         parent_code = None
         for level in LEVELS:
             try:
-                code = str(row[f"{level}_code"]).strip()
+                code = normalise_code(str(row[f"{level}_code"]).strip())
                 name = str(row[f"{level}_name"]).strip()
             except KeyError as missing:
                 raise LocationDataError(f"row {number}: no {missing} field") from None
@@ -103,7 +109,7 @@ def places_by_level(rows: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, Pl
 def load_locations(rows: Iterable[Mapping[str, Any]]) -> list[LevelSummary]:
     """Create or update every place of the rows, top level first, one transaction per level."""
     levels = places_by_level(rows)
-    existing = {location.code: location for location in Location.objects.all()}
+    existing = {normalise_code(location.code): location for location in Location.objects.all()}
     for places in levels.values():
         for code, place in places.items():
             stored_level = existing[code].level if code in existing else place.level
@@ -123,6 +129,7 @@ def _load_level(level: str, places: dict[str, Place], known: dict[str, Location]
         parent = known[place.parent_code] if place.parent_code else None
         location = known.get(place.code) or Location(code=place.code, level=level)
         wanted = {
+            "code": place.code,
             "name": place.name,
             "parent_id": parent.pk if parent else None,
             "district_id": _ancestor_id(location, parent, Location.Level.DISTRICT),

@@ -10,12 +10,19 @@ from reports.tasks import enqueue_render
 
 @admin.register(MonthlyReport)
 class MonthlyReportAdmin(admin.ModelAdmin):
-    list_display = ("district", "month", "status", "generated_at", "requested_by")
+    list_display = (
+        "district",
+        "month",
+        "status",
+        "version",
+        "month_complete",
+        "generated_at",
+        "requested_by",
+    )
     list_filter = ("status", "month")
     search_fields = ("district__name", "district__code")
     date_hierarchy = "month"
-    # The PDF is offered through the logged, scoped download view, never as a bare media link.
-    exclude = ("pdf",)
+    # The PDFs are offered through the logged, scoped download views, never as bare media links.
     actions = ["render_again"]
     readonly_fields = (
         "district",
@@ -25,6 +32,8 @@ class MonthlyReportAdmin(admin.ModelAdmin):
         "requested_by",
         "started_at",
         "generated_at",
+        "version",
+        "month_complete",
         "error",
         "downloads_links",
         "figures",
@@ -32,6 +41,11 @@ class MonthlyReportAdmin(admin.ModelAdmin):
         "trends",
         "births_by_place",
         "facilities",
+        "health_centres",
+        "deaths",
+        "slow_alerts",
+        "silent_volunteers",
+        "targets",
     )
 
     def has_add_permission(self, request) -> bool:
@@ -51,8 +65,9 @@ class MonthlyReportAdmin(admin.ModelAdmin):
         if not report.has_snapshot:
             return "-"
         return format_html(
-            '<a href="{}">PDF</a> · <a href="{}">CSV</a> · <a href="{}">DHIS2</a>',
+            '<a href="{}">PDF</a> · <a href="{}">XLSX</a> · <a href="{}">CSV</a> · <a href="{}">DHIS2</a>',
             reverse("reports:pdf", args=[report.pk]),
+            reverse("reports:xlsx", args=[report.pk]),
             reverse("reports:csv", args=[report.pk]),
             reverse("reports:dhis2", args=[report.pk]),
         )

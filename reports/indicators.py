@@ -6,12 +6,17 @@ Every figure is counted in the database, for one district, per calendar month (A
 and per sector. Where a record belongs: a pregnancy (and everything recorded about it: births,
 visits, deaths, reminders) to the district and sector of the pregnancy's village as it is now; a red
 alert to those of its health facility (the volunteer's, whose staff the alert goes to first); a
-volunteer to their own village; a health centre's morning duty check to the health centre's.
+volunteer to their own village. Per health facility, a pregnancy (and everything recorded about it)
+belongs to the pregnancy's health facility, an alert to its own, a volunteer to theirs; a health centre's morning duty check to the health centre's.
 
 One query measures an indicator for several months at once (a conditional count per month, grouped
-by sector): the district's figure is the sum of its sectors' counts, so the report month, the
-months it is compared with and the 12-month trend cost one pass over the district's records. The
-median takes two: one partitioned by month, one by sector.
+by sector and health facility): the district's figure is the sum of its groups' counts, so the report
+month, the months it is compared with and the 12-month trend cost one pass over the district's
+records. The median takes four: partitioned by month, by sector, by facility, and the sums of the
+durations (what DHIS2 can add up: a median cannot be aggregated).
+
+An indicator may carry a target (a national default beside its rule, ``REPORT_TARGETS`` overrides
+it): the report flags each place's figure as on target, close, or off target.
 """
 
 from __future__ import annotations
@@ -37,11 +42,13 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    Sum,
     Value,
     Window,
 )
 from django.db.models.functions import Coalesce, RowNumber, TruncMonth
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from maternal.models import Alert, Baby, Birth, Death, Facility, Pregnancy, Reporter, Visit
 from maternal.sms.grammar import FACILITY_PLACES  # birth places that count as a facility birth
@@ -56,6 +63,8 @@ REPORT_KEYWORDS = ("PRE", "ANC", "RISK", "RED", "RAR", "BIR", "PNC", "DTH", "LOS
 
 #: A sector's location id (``None`` for records in a village without a sector).
 SectorId = int | None
+#: A health facility's id (``None`` for an alert from an unknown phone about an unknown mother).
+FacilityId = int | None
 
 
 class Unit(StrEnum):
@@ -64,12 +73,46 @@ class Unit(StrEnum):
     MINUTES = "minutes"
 
 
+class Flag(StrEnum):
+    """How a figure stands against its target, as the report's colour says it."""
+
+    ON_TARGET = "on_target"
+    CLOSE = "close"
+    OFF_TARGET = "off_target"
+
+
+@dataclass(frozen=True)
+class Target:
+    """The figure a place should reach (``higher`` is better) or stay under (lower is better);
+    within ``tolerance`` of it the figure is close."""
+
+    value: float
+    higher: bool = True
+    tolerance: float = 0
+
+    def flag(self, value: float | None) -> Flag | None:
+        if value is None:
+            return None
+        gap = self.value - value if self.higher else value - self.value
+        if gap <= 0:
+            return Flag.ON_TARGET
+        return Flag.CLOSE if gap <= self.tolerance else Flag.OFF_TARGET
+
+    def as_json(self) -> dict:
+        return {"value": self.value, "higher": self.higher, "tolerance": self.tolerance}
+
+    @classmethod
+    def from_json(cls, data: dict | None) -> Target | None:
+        return cls(data["value"], data["higher"], data["tolerance"]) if data else None
+
+
 @dataclass(frozen=True)
 class Figure:
-    """One indicator's value for one place and month; a percentage keeps its two counts."""
+    """One indicator's value for one place and month; a percentage keeps its two counts, a median
+    the total and the number of the durations it is the median of."""
 
     value: float | None
-    numerator: int | None = None
+    numerator: float | None = None
     denominator: int | None = None
 
     def as_json(self) -> dict:
@@ -89,28 +132,47 @@ class Figure:
 @dataclass(frozen=True)
 class Measurement:
     """An indicator measured for a district: its figure for each month asked, and each sector's
-    figure for the report month (sectors without any record are absent)."""
+    and each health facility's figure for the report month (places without any record are absent)."""
 
     district: dict[Month, Figure]
     sectors: dict[SectorId, Figure]
+    facilities: dict[FacilityId, Figure]
 
 
 @dataclass(frozen=True)
 class Rows:
-    """The records an indicator looks at: a queryset annotated with ``area_district`` and
-    ``area_sector``, and the condition that puts a record in a month."""
+    """The records an indicator looks at: a queryset annotated with ``area_district``,
+    ``area_sector`` and ``area_facility``, and the condition that puts a record in a month."""
 
     queryset: Callable[[], QuerySet]
     in_month: Callable[[Month], Q]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Indicator:
     name: str
+    #: Titles are translated (the report's language); the rule is the English definition.
     title: str
     short_title: str
     unit: Unit
     rule: str
+    #: The national default; ``settings.REPORT_TARGETS`` ({name: value}) moves its value.
+    default_target: Target | None = None
+    #: What the two counts of a ratio are (DHIS2 receives them as data elements of their own).
+    numerator_title: str = ""
+    denominator_title: str = ""
+
+    @property
+    def target(self) -> Target | None:
+        value = getattr(settings, "REPORT_TARGETS", {}).get(self.name)
+        if value is None or self.default_target is None:
+            return self.default_target
+        return Target(float(value), self.default_target.higher, self.default_target.tolerance)
+
+    @property
+    def has_counts(self) -> bool:
+        """Whether the figure is a ratio of two counts (that DHIS2 must receive instead of the ratio)."""
+        return self.unit != Unit.COUNT
 
     def measure(self, district_id: int, month: Month, *, compared: Sequence[Month] = ()) -> Measurement:
         """The district's figures for ``month`` and the ``compared`` months, and the sectors' for
@@ -145,11 +207,11 @@ def _months(month: Month, compared: Sequence[Month]) -> list[Month]:
     return list(dict.fromkeys([month, *compared]))
 
 
-def _counts_by_sector(
+def _counts_by_area(
     rows: Rows, district_id: int, months: list[Month], counted: Callable[[Month], Q] | None = None
 ) -> list[dict]:
-    """One query: for each sector, the number of records in each month (``in{i}``) and, with
-    ``counted``, how many of those match it (``counted{i}``)."""
+    """One query: for each sector and health facility, the number of records in each month
+    (``in{i}``) and, with ``counted``, how many of those match it (``counted{i}``)."""
     aggregates = {}
     for index, month in enumerate(months):
         aggregates[f"in{index}"] = Count("pk", filter=rows.in_month(month))
@@ -159,9 +221,18 @@ def _counts_by_sector(
         rows.queryset()
         .filter(reduce(operator.or_, (rows.in_month(month) for month in months)), area_district=district_id)
         .order_by()
-        .values("area_sector")
+        .values("area_sector", "area_facility")
         .annotate(**aggregates)
     )
+
+
+def _by_area(groups: list[dict], figure: Callable[[list[dict]], Figure]) -> tuple[dict, dict]:
+    """The figure of each sector and of each facility, from the groups of ``_counts_by_area``."""
+    places: tuple[dict, dict] = (defaultdict(list), defaultdict(list))
+    for group in groups:
+        places[0][group["area_sector"]].append(group)
+        places[1][group["area_facility"]].append(group)
+    return tuple({key: figure(rows) for key, rows in each.items()} for each in places)
 
 
 @dataclass(frozen=True)
@@ -172,17 +243,12 @@ class CountIndicator(Indicator):
 
     def measure(self, district_id: int, month: Month, *, compared: Sequence[Month] = ()) -> Measurement:
         months = _months(month, compared)
-        district = dict.fromkeys(months, 0)
-        sectors: dict[SectorId, int] = defaultdict(int)
-        for rows in self.sources:
-            for group in _counts_by_sector(rows, district_id, months):
-                for index, each in enumerate(months):
-                    district[each] += group[f"in{index}"]
-                sectors[group["area_sector"]] += group["in0"]
-        return Measurement(
-            district={each: Figure(n) for each, n in district.items()},
-            sectors={sector: Figure(n) for sector, n in sectors.items()},
-        )
+        groups = [group for rows in self.sources for group in _counts_by_area(rows, district_id, months)]
+        district = {
+            each: Figure(sum(group[f"in{index}"] for group in groups)) for index, each in enumerate(months)
+        }
+        sectors, facilities = _by_area(groups, lambda rows: Figure(sum(group["in0"] for group in rows)))
+        return Measurement(district=district, sectors=sectors, facilities=facilities)
 
 
 @dataclass(frozen=True)
@@ -194,7 +260,7 @@ class ShareIndicator(Indicator):
 
     def measure(self, district_id: int, month: Month, *, compared: Sequence[Month] = ()) -> Measurement:
         months = _months(month, compared)
-        groups = _counts_by_sector(self.rows, district_id, months, self.counted)
+        groups = _counts_by_area(self.rows, district_id, months, self.counted)
         district = {
             each: Figure.share(
                 sum(group[f"counted{index}"] for group in groups),
@@ -202,8 +268,11 @@ class ShareIndicator(Indicator):
             )
             for index, each in enumerate(months)
         }
-        sectors = {group["area_sector"]: Figure.share(group["counted0"], group["in0"]) for group in groups}
-        return Measurement(district=district, sectors=sectors)
+        sectors, facilities = _by_area(
+            groups,
+            lambda rows: Figure.share(sum(g["counted0"] for g in rows), sum(g["in0"] for g in rows)),
+        )
+        return Measurement(district=district, sectors=sectors, facilities=facilities)
 
 
 @dataclass(frozen=True)
@@ -219,10 +288,25 @@ class MedianIndicator(Indicator):
     def measure(self, district_id: int, month: Month, *, compared: Sequence[Month] = ()) -> Measurement:
         months = _months(month, compared)
         by_month = self._medians(district_id, months, group=self.month_of())
-        by_sector = self._medians(district_id, [month], group=F("area_sector"))
         return Measurement(
-            district={each: by_month.get(each.first_day, Figure(None)) for each in months}, sectors=by_sector
+            district={each: by_month.get(each.first_day, Figure(None)) for each in months},
+            sectors=self._medians(district_id, [month], group=F("area_sector")),
+            facilities=self._medians(district_id, [month], group=F("area_facility")),
         )
+
+    def totals(self, district_id: int, month: Month) -> Measurement:
+        """The number of the month's durations and their sum in minutes (``denominator`` and
+        ``numerator``, without a value), for the district, each sector and each facility: what DHIS2
+        can add up across places, where a median cannot be."""
+        groups = list(
+            self.rows.queryset()
+            .filter(self.rows.in_month(month), area_district=district_id)
+            .order_by()
+            .values("area_sector", "area_facility")
+            .annotate(n=Count("pk"), total=Sum(self.duration))
+        )
+        sectors, facilities = _by_area(groups, _total)
+        return Measurement(district={month: _total(groups)}, sectors=sectors, facilities=facilities)
 
     def _medians(self, district_id: int, months: list[Month], *, group: Func | F) -> dict:
         middle = (
@@ -250,6 +334,11 @@ class MedianIndicator(Indicator):
         }
 
 
+def _total(groups: list[dict]) -> Figure:
+    minutes = sum((group["total"] for group in groups), timedelta()).total_seconds() / 60
+    return Figure(None, round(minutes, 1), sum(group["n"] for group in groups))
+
+
 # --- the records each indicator looks at -----------------------------------------------------
 
 
@@ -265,7 +354,9 @@ def _timed(field: str) -> Callable[[Month], Q]:
 
 def _by_pregnancy_village(model, path: str = "pregnancy__") -> Callable[[], QuerySet]:
     return lambda: model.objects.annotate(
-        area_district=F(f"{path}village__district"), area_sector=F(f"{path}village__sector")
+        area_district=F(f"{path}village__district"),
+        area_sector=F(f"{path}village__sector"),
+        area_facility=F(f"{path}facility"),
     )
 
 
@@ -280,7 +371,9 @@ def alerts() -> QuerySet:
     facility). An alert without a facility (an unknown sender about an unregistered mother) belongs
     to no district."""
     return Alert.objects.annotate(
-        area_district=F("facility__district"), area_sector=F("facility__location__sector")
+        area_district=F("facility__district"),
+        area_sector=F("facility__location__sector"),
+        area_facility=F("facility"),
     )
 
 
@@ -305,8 +398,20 @@ _RESPONSE_TIME = ExpressionWrapper(F("acknowledged_at") - F("raised_at"), output
 ALERTS_RAISED = Rows(lambda: alerts().alias(response_time=_RESPONSE_TIME), _timed("raised_at"))
 
 
+def _events(path: str, date: str, place: str) -> dict[str, F]:
+    """What the report lists about a death to review (``path`` leads to the pregnancy)."""
+    return {
+        "event_date": F(date),
+        "event_place": F(place),
+        "event_facility": F(f"{path}facility__name"),
+        "event_sector": F(f"{path}village__sector__name"),
+    }
+
+
 def _deaths_of_kind(kind: str) -> Rows:
-    return Rows(lambda: _deaths().filter(kind=kind), _dated("date"))
+    return Rows(
+        lambda: _deaths().filter(kind=kind).alias(**_events("pregnancy__", "date", "place")), _dated("date")
+    )
 
 
 def _stillborn_babies() -> QuerySet:
@@ -317,6 +422,7 @@ def _stillborn_babies() -> QuerySet:
         _by_pregnancy_village(Baby, path="birth__pregnancy__")()
         .filter(stillborn=True)
         .exclude(Exists(reported_as_death))
+        .alias(**_events("birth__pregnancy__", "birth__birth_date", "birth__place"))
     )
 
 
@@ -325,7 +431,7 @@ def _newborn_deaths() -> QuerySet:
     return (
         _deaths()
         .filter(kind=Death.Kind.NEWBORN)
-        .alias(age=age)
+        .alias(age=age, **_events("pregnancy__", "date", "place"))
         .filter(Q(pregnancy__birth__isnull=True) | Q(age__lte=timedelta(days=settings.NEONATAL_DAYS)))
     )
 
@@ -351,7 +457,7 @@ def _births_overdue() -> QuerySet:
     )
 
 
-def _reported_in(month: Month) -> Q:
+def reported_in(month: Month) -> Q:
     """The volunteer sent an accepted report in the month."""
     reports = InboundMessage.objects.filter(
         phone=OuterRef("phone"),
@@ -364,7 +470,9 @@ def _reported_in(month: Month) -> Q:
 
 
 def _volunteers() -> QuerySet:
-    return Reporter.objects.annotate(area_district=F("village__district"), area_sector=F("village__sector"))
+    return Reporter.objects.annotate(
+        area_district=F("village__district"), area_sector=F("village__sector"), area_facility=F("facility")
+    )
 
 
 def _expected_to_report(month: Month) -> Q:
@@ -375,11 +483,17 @@ def _days_without_level1_cover() -> QuerySet:
     """Health-centre mornings whose duty check found no midwife or nurse on duty (also counted by
     health facility in the report's "needing action" table)."""
     return CoverCheck.objects.filter(facility__kind=Facility.Kind.HEALTH_CENTRE, covered=False).annotate(
-        area_district=F("facility__district"), area_sector=F("facility__location__sector")
+        area_district=F("facility__district"),
+        area_sector=F("facility__location__sector"),
+        area_facility=F("facility"),
     )
 
 
 DAYS_WITHOUT_LEVEL1_COVER = Rows(_days_without_level1_cover, _dated("day"))
+
+
+#: The volunteers expected to report in a month (data completeness, and the list of the silent).
+EXPECTED_VOLUNTEERS = Rows(_volunteers, _expected_to_report)
 
 
 # --- the registry ------------------------------------------------------------------------------
@@ -389,8 +503,8 @@ _IN_MONTH = "in the calendar month (Africa/Kigali time)"
 INDICATORS: tuple[Indicator, ...] = (
     CountIndicator(
         name="new_pregnancies",
-        title="New pregnancies",
-        short_title="New pregn.",
+        title=_("New pregnancies"),
+        short_title=_("New pregn."),
         unit=Unit.COUNT,
         rule=f"Pregnancies registered (PRE) with a registration date {_IN_MONTH}, whatever their status now "
         "(a pregnancy since closed by a birth, a loss or a move still counts in the month it was registered).",
@@ -398,9 +512,12 @@ INDICATORS: tuple[Indicator, ...] = (
     ),
     ShareIndicator(
         name="registered_before_12_weeks",
-        title="Registered before 12 weeks",
-        short_title="Reg. <12 wk",
+        title=_("Registered before 12 weeks"),
+        short_title=_("Reg. <12 wk"),
         unit=Unit.PERCENT,
+        default_target=Target(60, tolerance=10),
+        numerator_title=_("pregnancies registered before 12 weeks"),
+        denominator_title=_("pregnancies registered"),
         rule="Of the new pregnancies of the month, the percentage registered before 12 completed weeks of "
         "gestation: registration date minus LMP is less than 84 days.",
         rows=Rows(
@@ -415,26 +532,32 @@ INDICATORS: tuple[Indicator, ...] = (
     ),
     CountIndicator(
         name="births",
-        title="Births",
-        short_title="Births",
+        title=_("Births"),
+        short_title=_("Births"),
         unit=Unit.COUNT,
         rule=f"Deliveries reported (BIR) with a birth date {_IN_MONTH}; twins count as one delivery.",
         sources=(BIRTHS,),
     ),
     ShareIndicator(
         name="facility_births",
-        title="Facility births",
-        short_title="Facility births",
+        title=_("Facility births"),
+        short_title=_("Facility births"),
         unit=Unit.PERCENT,
+        default_target=Target(95, tolerance=5),
+        numerator_title=_("births at a health centre or hospital"),
+        denominator_title=_("births"),
         rule="Of the births of the month, the percentage whose place is a health centre (hc) or a hospital (hp).",
         rows=BIRTHS,
         counted=lambda month: Q(place__in=FACILITY_PLACES),
     ),
     ShareIndicator(
         name="anc4_births",
-        title="Births with 4+ ANC contacts",
-        short_title="ANC 4+",
+        title=_("Births with 4+ ANC contacts"),
+        short_title=_("ANC 4+"),
         unit=Unit.PERCENT,
+        default_target=Target(60, tolerance=10),
+        numerator_title=_("births with 4+ ANC contacts"),
+        denominator_title=_("births"),
         rule="Of the births of the month, the percentage whose pregnancy had at least 4 antenatal contacts. "
         "Contacts = 1 for the registration (the PRE is ANC1) + the number of ANC visit reports of the pregnancy.",
         rows=Rows(_births_with_anc_contacts, BIRTHS.in_month),
@@ -442,9 +565,12 @@ INDICATORS: tuple[Indicator, ...] = (
     ),
     ShareIndicator(
         name="anc8_births",
-        title="Births with 8+ ANC contacts",
-        short_title="ANC 8+",
+        title=_("Births with 8+ ANC contacts"),
+        short_title=_("ANC 8+"),
         unit=Unit.PERCENT,
+        default_target=Target(30, tolerance=10),
+        numerator_title=_("births with 8+ ANC contacts"),
+        denominator_title=_("births"),
         rule="Of the births of the month, the percentage whose pregnancy had at least 8 antenatal contacts, "
         "counted as for 4+ (the PRE is ANC1, plus each ANC visit report).",
         rows=Rows(_births_with_anc_contacts, BIRTHS.in_month),
@@ -452,8 +578,8 @@ INDICATORS: tuple[Indicator, ...] = (
     ),
     CountIndicator(
         name="red_alerts",
-        title="Red alerts",
-        short_title="Red alerts",
+        title=_("Red alerts"),
+        short_title=_("Red alerts"),
         unit=Unit.COUNT,
         rule=f"Red alerts (RED) raised {_IN_MONTH}, from any sender, counted in the district and sector of the "
         "alert's health facility (the volunteer's; for an alert about a mother from an unknown phone, the "
@@ -462,9 +588,12 @@ INDICATORS: tuple[Indicator, ...] = (
     ),
     ShareIndicator(
         name="alerts_acknowledged_in_10_minutes",
-        title="Alerts acknowledged within 10 minutes",
-        short_title="Alerts ack. in 10 min",
+        title=_("Alerts acknowledged within 10 minutes"),
+        short_title=_("Alerts ack. in 10 min"),
         unit=Unit.PERCENT,
+        default_target=Target(90, tolerance=10),
+        numerator_title=_("red alerts acknowledged within 10 minutes"),
+        denominator_title=_("red alerts"),
         rule="Of the red alerts raised in the month, the percentage acknowledged (OK from a staff phone) at most "
         "10 minutes after being raised, even when the acknowledgement falls after midnight or in the next month. "
         "Alerts never acknowledged count in the denominator only.",
@@ -473,9 +602,12 @@ INDICATORS: tuple[Indicator, ...] = (
     ),
     MedianIndicator(
         name="median_minutes_to_acknowledge",
-        title="Median time to acknowledge",
-        short_title="Median ack. (min)",
+        title=_("Median time to acknowledge"),
+        short_title=_("Median ack. (min)"),
         unit=Unit.MINUTES,
+        default_target=Target(10, higher=False, tolerance=5),
+        numerator_title=_("minutes to acknowledge, total"),
+        denominator_title=_("red alerts acknowledged"),
         rule="Over the red alerts raised in the month that were acknowledged, the median of (acknowledged at - "
         "raised at) in minutes; with an even number of alerts, the mean of the two middle values.",
         rows=Rows(lambda: alerts().filter(acknowledged_at__isnull=False), ALERTS_RAISED.in_month),
@@ -486,17 +618,19 @@ INDICATORS: tuple[Indicator, ...] = (
     ),
     CountIndicator(
         name="maternal_deaths",
-        title="Maternal deaths",
-        short_title="Maternal deaths",
+        title=_("Maternal deaths"),
+        short_title=_("Maternal deaths"),
         unit=Unit.COUNT,
+        default_target=Target(0, higher=False),
         rule=f"Deaths reported with code md (DTH) and a death date {_IN_MONTH}.",
         sources=(_deaths_of_kind(Death.Kind.MATERNAL),),
     ),
     CountIndicator(
         name="stillbirths",
-        title="Stillbirths",
-        short_title="Stillbirths",
+        title=_("Stillbirths"),
+        short_title=_("Stillbirths"),
         unit=Unit.COUNT,
+        default_target=Target(0, higher=False),
         rule=f"Deaths reported with code sbd (DTH) and a death date {_IN_MONTH}, plus babies reported "
         "stillborn (BIR sign sb) with a birth date in the month whose pregnancy has no sbd death report "
         "(so one event reported both ways counts once).",
@@ -507,18 +641,18 @@ INDICATORS: tuple[Indicator, ...] = (
     ),
     CountIndicator(
         name="newborn_deaths",
-        title="Newborn deaths (up to 28 days)",
-        short_title="Newborn deaths",
+        title=_("Newborn deaths (up to 28 days)"),
+        short_title=_("Newborn deaths"),
         unit=Unit.COUNT,
+        default_target=Target(0, higher=False),
         rule=f"Deaths reported with code nd (DTH) and a death date {_IN_MONTH}, at most "
-        f"{settings.NEONATAL_DAYS} days after the recorded birth date (a newborn death without a recorded "
-        "birth counts).",
+        f"{settings.NEONATAL_DAYS} days after the recorded birth date (a newborn death without a recorded birth counts).",
         sources=(Rows(_newborn_deaths, _dated("date")),),
     ),
     CountIndicator(
         name="high_risk_active",
-        title="High-risk pregnancies active at month end",
-        short_title="High-risk active",
+        title=_("High-risk pregnancies active at month end"),
+        short_title=_("High-risk active"),
         unit=Unit.COUNT,
         rule="Pregnancies flagged high-risk, registered on or before the last day of the month and not closed "
         "by then: status active now, or closed (birth, loss, death, move) after the last day of the month.",
@@ -526,8 +660,8 @@ INDICATORS: tuple[Indicator, ...] = (
     ),
     CountIndicator(
         name="reminders_sent",
-        title="Reminders sent",
-        short_title="Reminders sent",
+        title=_("Reminders sent"),
+        short_title=_("Reminders sent"),
         unit=Unit.COUNT,
         rule=f"Planned reminders (ANC, birth preparedness, post-EDD, PNC) sent {_IN_MONTH}; a reminder "
         "counts once even when several went out in one digest SMS.",
@@ -535,8 +669,8 @@ INDICATORS: tuple[Indicator, ...] = (
     ),
     CountIndicator(
         name="missed_visits",
-        title="Missed visits",
-        short_title="Missed visits",
+        title=_("Missed visits"),
+        short_title=_("Missed visits"),
         unit=Unit.COUNT,
         rule="Antenatal and postnatal contact reminders (ANC, PNC) with status missed whose due date + 14 days "
         "falls in the calendar month (the day the visit became missed). The birth preparedness reminder and "
@@ -555,12 +689,12 @@ INDICATORS: tuple[Indicator, ...] = (
     ),
     CountIndicator(
         name="volunteers_active",
-        title="Volunteers active",
-        short_title="CHWs active",
+        title=_("Volunteers active"),
+        short_title=_("CHWs active"),
         unit=Unit.COUNT,
         rule=f"Volunteers (of any status now) who sent {_IN_MONTH} at least one accepted report: an inbound SMS "
         f"from their phone that was recorded, with keyword {', '.join(REPORT_KEYWORDS)}.",
-        sources=(Rows(_volunteers, _reported_in),),
+        sources=(Rows(_volunteers, reported_in),),
     ),
     CountIndicator(
         name="days_without_level1_cover",
@@ -574,17 +708,34 @@ INDICATORS: tuple[Indicator, ...] = (
     ),
     ShareIndicator(
         name="data_completeness",
-        title="Data completeness",
-        short_title="Completeness",
+        title=_("Data completeness"),
+        short_title=_("Completeness"),
         unit=Unit.PERCENT,
+        default_target=Target(90, tolerance=10),
+        numerator_title=_("volunteers who reported"),
+        denominator_title=_("volunteers expected to report"),
         rule="Of the volunteers with status active now who registered before the end of the month, the "
         "percentage who sent at least one accepted report in the month (as for volunteers active).",
-        rows=Rows(_volunteers, _expected_to_report),
-        counted=_reported_in,
+        rows=EXPECTED_VOLUNTEERS,
+        counted=reported_in,
     ),
 )
 
 BY_NAME: dict[str, Indicator] = {indicator.name: indicator for indicator in INDICATORS}
 
-#: The 12-month trends drawn as charts.
-TREND_INDICATORS = ("new_pregnancies", "facility_births", "median_minutes_to_acknowledge")
+#: The indicators whose every record is a death the district reviews (its date, place, health centre).
+DEATH_INDICATORS = ("maternal_deaths", "stillbirths", "newborn_deaths")
+
+#: The 12-month trends drawn as charts (the table of the 12 months has every indicator).
+CHARTED = (
+    "new_pregnancies",
+    "births",
+    "registered_before_12_weeks",
+    "facility_births",
+    "anc4_births",
+    "anc8_births",
+    "alerts_acknowledged_in_10_minutes",
+    "median_minutes_to_acknowledge",
+    "data_completeness",
+    "volunteers_active",
+)

@@ -3,9 +3,12 @@ these, so the scoping holds whatever the menus show."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.db.models import CharField, F, Q, QuerySet, Value
+from django.http import HttpRequest
+from django.utils import translation
 
 from maternal.models import Location, Reporter, Staff
 from messaging.models import InboundMessage, OutgoingMessage
@@ -23,6 +26,20 @@ def official_district(user: AbstractBaseUser | AnonymousUser) -> Location | None
             return None
         raise PermissionDenied
     return profile.district
+
+
+def report_language(request: HttpRequest) -> str:
+    """The language a report is shown in: ``?lang=``, else the official's profile's, else the
+    browser's (one of the report languages), else English."""
+    languages = [code for code, _name in settings.LANGUAGES]
+    asked = request.GET.get("lang", "")
+    if asked in languages:
+        return asked
+    profile = OfficialProfile.objects.filter(user=request.user).only("language").first()
+    if profile is not None:
+        return profile.language
+    current = translation.get_language() or ""
+    return current if current in languages else "en"
 
 
 def visible_districts(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Location]:

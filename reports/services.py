@@ -8,16 +8,25 @@ import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from maternal.models import Alert, Facility, Location
 from reports import indicators
-from reports.indicators import BY_NAME, INDICATORS, TREND_INDICATORS
-from reports.models import MonthlyReport, ReportDownload
+from reports.indicators import (
+    BY_NAME,
+    DEATH_INDICATORS,
+    INDICATORS,
+    Figure,
+    Flag,
+    Indicator,
+    Measurement,
+    MedianIndicator,
+)
+from reports.models import SNAPSHOT_FIELDS, MonthlyReport, OfficialProfile, ReportDownload, ReportVersion
 from reports.months import Month
 
 logger = logging.getLogger(__name__)
@@ -32,27 +41,37 @@ class ReportFailed(Exception):
 
 @dataclass
 class Snapshot:
-    """Everything a report shows, as JSON-ready data: counts and ratios, never a record."""
+    """Everything a report shows, as JSON-ready data: counts, ratios and anonymous events; the only
+    people named are volunteers who sent nothing (for their supervisors), never a mother."""
 
     figures: dict = field(default_factory=dict)
     sectors: list = field(default_factory=list)
+    health_centres: list = field(default_factory=list)
     trends: dict = field(default_factory=dict)
+    targets: dict = field(default_factory=dict)
     births_by_place: dict = field(default_factory=dict)
     facilities: list = field(default_factory=list)
+    deaths: list = field(default_factory=list)
+    slow_alerts: list = field(default_factory=list)
+    silent_volunteers: list = field(default_factory=list)
+    month_complete: bool = False
     uncovered_days: list = field(default_factory=list)
 
 
 def compute_snapshot(*, district: Location, month: Month) -> Snapshot:
-    """The month's figures for the district: every indicator for the month, the previous month and
-    the same month last year; every indicator per sector; the 12-month trends; births by place;
-    open alerts and missed visits by health facility; days without level-1 cover by health centre."""
+    """The month's figures for the district: every indicator for the month, the previous month, the
+    same month last year and the 12 months ending with it; every indicator per sector and per health
+    facility (ranked against the targets); births by place; what needs action; the events to review
+    (deaths, slow alerts), the volunteers who sent nothing and the days without level-1 cover
+    by health centre."""
     previous, last_year = month.shift(-1), month.shift(-12)
     trend_months = [month.shift(-back) for back in range(11, -1, -1)]
     measured = {
-        indicator.name: indicator.measure(
+        indicator.name: _with_totals(
+            indicator,
+            indicator.measure(district.pk, month, compared=[previous, last_year, *trend_months]),
             district.pk,
             month,
-            compared=[previous, last_year, *(trend_months if indicator.name in TREND_INDICATORS else [])],
         )
         for indicator in INDICATORS
     }
@@ -64,31 +83,87 @@ def compute_snapshot(*, district: Location, month: Month) -> Snapshot:
         for name, m in measured.items()
     }
     sectors = [
-        {
-            "code": sector.code,
-            "name": sector.name,
-            "figures": {
-                name: m.sectors.get(sector.pk, BY_NAME[name].empty()).as_json()
-                for name, m in measured.items()
-            },
-        }
+        {"code": sector.code, "name": sector.name, "figures": _place_figures(measured, sector.pk, "sectors")}
         for sector in Location.objects.filter(level=Location.Level.SECTOR, district=district).order_by("name")
     ]
     trends = {
-        name: [{"month": str(when), "value": measured[name].district[when].value} for when in trend_months]
-        for name in TREND_INDICATORS
+        name: [{"month": str(when), **measured[name].district[when].as_json()} for when in trend_months]
+        for name in measured
     }
     return Snapshot(
         figures=figures,
         sectors=sectors,
+        health_centres=_health_centres(district=district, measured=measured),
         trends=trends,
+        targets={i.name: i.target.as_json() for i in INDICATORS if i.target is not None},
         births_by_place=_births_by_place(district=district, month=month),
         facilities=_facilities_needing_action(district=district, month=month),
         uncovered_days=_days_without_cover_by_health_centre(district=district, month=month),
+        deaths=_deaths(district=district, month=month),
+        slow_alerts=_slow_alerts(district=district, month=month),
+        silent_volunteers=_silent_volunteers(district=district, month=month),
+        month_complete=timezone.now() >= month.end,
     )
 
 
+def _with_totals(
+    indicator: Indicator, measurement: Measurement, district_id: int, month: Month
+) -> Measurement:
+    """A median's figures of the report month with the number and total of their durations."""
+    if not isinstance(indicator, MedianIndicator):
+        return measurement
+    totals = indicator.totals(district_id, month)
+
+    def merged(median: dict, total: dict) -> dict:
+        return {
+            key: Figure(median.get(key, Figure(None)).value, value.numerator, value.denominator)
+            for key, value in total.items()
+        }
+
+    return Measurement(
+        district={**measurement.district, **merged(measurement.district, totals.district)},
+        sectors=merged(measurement.sectors, totals.sectors),
+        facilities=merged(measurement.facilities, totals.facilities),
+    )
+
+
+def _place_figures(measured: dict[str, Measurement], key: int | None, level: str) -> dict[str, dict]:
+    return {name: getattr(m, level).get(key, BY_NAME[name].empty()).as_json() for name, m in measured.items()}
+
+
+def _health_centres(*, district: Location, measured: dict[str, Measurement]) -> list[dict]:
+    """Every health facility of the district, and any other with records of the district, with every
+    indicator; ranked by the number of targets missed, then of targets nearly met (worst first)."""
+    with_records = {key for m in measured.values() for key in m.facilities if key is not None}
+    facilities = Facility.objects.filter(Q(district=district) | Q(pk__in=with_records)).select_related(
+        "location__sector"
+    )
+    rows = []
+    for facility in facilities:
+        place_figures = _place_figures(measured, facility.pk, "facilities")
+        flags = [
+            indicator.target.flag(place_figures[indicator.name]["value"])
+            for indicator in INDICATORS
+            if indicator.target is not None
+        ]
+        rows.append(
+            {
+                "code": facility.code,
+                "name": facility.name,
+                "sector": facility.location.sector.name if facility.location.sector else "",
+                "off_target": flags.count(Flag.OFF_TARGET),
+                "close": flags.count(Flag.CLOSE),
+                "figures": place_figures,
+            }
+        )
+    rows.sort(key=lambda row: (-row["off_target"], -row["close"], row["name"]))
+    for rank, row in enumerate(rows, start=1):
+        row["rank"] = rank
+    return rows
+
+
 def _births_by_place(*, district: Location, month: Month) -> dict[str, int]:
+    """Births by place code; a birth whose place was not reported counts under ``""``."""
     rows = (
         indicators.BIRTHS.queryset()
         .filter(indicators.BIRTHS.in_month(month), area_district=district.pk)
@@ -97,7 +172,79 @@ def _births_by_place(*, district: Location, month: Month) -> dict[str, int]:
         .annotate(n=Count("pk"))
         .order_by("place")
     )
-    return {row["place"]: row["n"] for row in rows}
+    counts: dict[str, int] = {}
+    for row in rows:
+        place = (row["place"] or "").strip()
+        counts[place] = counts.get(place, 0) + row["n"]
+    return counts
+
+
+def _deaths(*, district: Location, month: Month) -> list[dict]:
+    """Each death the death indicators count in the month (the same records, through their own
+    rows), with where it happened: no name, no identifier."""
+    events = []
+    for name in DEATH_INDICATORS:
+        for rows in BY_NAME[name].sources:
+            events += [
+                {
+                    "date": str(when),
+                    "kind": name,
+                    "health_centre": centre or "",
+                    "sector": sector or "",
+                    "place": (place or "").strip(),
+                }
+                for when, place, centre, sector in rows.queryset()
+                .filter(rows.in_month(month), area_district=district.pk)
+                .order_by()
+                .values_list(F("event_date"), F("event_place"), F("event_facility"), F("event_sector"))
+            ]
+    return sorted(events, key=lambda event: (event["date"], event["kind"], event["health_centre"]))
+
+
+def _slow_alerts(*, district: Location, month: Month) -> list[dict]:
+    """The month's red alerts acknowledged later than the target, or never, oldest first."""
+    rows = indicators.ALERTS_RAISED
+    late = (
+        rows.queryset()
+        .filter(rows.in_month(month), area_district=district.pk)
+        .filter(Q(acknowledged_at__isnull=True) | Q(response_time__gt=indicators.ACKNOWLEDGE_TARGET))
+        .select_related("facility")
+        .order_by("raised_at", "pk")
+    )
+    return [
+        {
+            "number": alert.pk,
+            "health_centre": alert.facility.name if alert.facility else "",
+            "raised_at": timezone.localtime(alert.raised_at).isoformat(timespec="minutes"),
+            "minutes": round(alert.response_time.total_seconds() / 60, 1) if alert.response_time else None,
+            "outcome": _outcome(alert),
+        }
+        for alert in late
+    ]
+
+
+def _outcome(alert: Alert) -> str:
+    """The alert's outcome as codes (``closed: mw cw``), or where it stands."""
+    if alert.status == Alert.Status.CLOSED:
+        return " ".join(["closed:", *alert.outcome_statuses, alert.intervention]).strip()
+    return alert.status
+
+
+def _silent_volunteers(*, district: Location, month: Month) -> list[dict]:
+    """Active volunteers of the district, expected to report in the month (as for data completeness),
+    who sent no accepted report in it: their supervisors call them."""
+    rows = indicators.EXPECTED_VOLUNTEERS
+    silent = (
+        rows.queryset()
+        .filter(rows.in_month(month), area_district=district.pk)
+        .exclude(indicators.reported_in(month))
+        .select_related("facility")
+        .order_by("facility__name", "name", "phone")
+    )
+    return [
+        {"name": volunteer.name, "phone": str(volunteer.phone), "health_centre": volunteer.facility.name}
+        for volunteer in silent
+    ]
 
 
 def _facilities_needing_action(*, district: Location, month: Month) -> list[dict]:
@@ -176,19 +323,48 @@ def run_report(*, report_id: int) -> MonthlyReport | None:
 
 
 def _compute_and_render(report: MonthlyReport) -> None:
+    """A new version: the snapshot, then its PDF in the language of each official who reads the
+    district (English when nobody does yet; other languages on the first download). Earlier
+    versions and their PDFs stay as they were."""
+    snapshot = compute_snapshot(district=report.district, month=report.period)
+    for name in SNAPSHOT_FIELDS:
+        setattr(report, name, getattr(snapshot, name))
+    report.generated_at = timezone.now()
+    report.version += 1
+    version = ReportVersion(
+        report=report,
+        number=report.version,
+        generated_at=report.generated_at,
+        month_complete=report.month_complete,
+        snapshot=report.snapshot(),
+    )
+    for language in _readers_languages(report.district):
+        _render_pdf(version, language)
+    with transaction.atomic():
+        version.save()
+        report.status, report.error = MonthlyReport.Status.DONE, ""
+        report.save()
+
+
+def _readers_languages(district: Location) -> list[str]:
+    readers = OfficialProfile.objects.filter(Q(district=district) | Q(district__isnull=True))
+    languages = set(readers.values_list("language", flat=True))
+    return [code for code, _name in settings.LANGUAGES if code in languages] or ["en"]
+
+
+def _render_pdf(version: ReportVersion, language: str) -> None:
     from reports.pdf import MonthlyReportRenderer  # the renderer reads models; keep imports one-way
 
-    snapshot = compute_snapshot(district=report.district, month=report.period)
-    report.figures, report.sectors, report.trends = snapshot.figures, snapshot.sectors, snapshot.trends
-    report.births_by_place, report.facilities = snapshot.births_by_place, snapshot.facilities
-    report.uncovered_days = snapshot.uncovered_days
-    report.generated_at = timezone.now()
-    content = MonthlyReportRenderer(report).render()
-    if report.pdf:
-        report.pdf.delete(save=False)
-    report.pdf.save(f"{report.district.code}-{report.period}.pdf", ContentFile(content), save=False)
-    report.status, report.error = MonthlyReport.Status.DONE, ""
-    report.save()
+    version.store_pdf(language, MonthlyReportRenderer(version.as_report(), language=language).render())
+
+
+def version_pdf(*, version: ReportVersion, language: str) -> ReportVersion:
+    """The version with its PDF in ``language``, rendered now from the version's own snapshot when
+    nobody asked for that language before (the same figures, whenever it is rendered)."""
+    if language not in version.pdfs:
+        _render_pdf(version, language)
+        version.save(update_fields=["pdfs"])
+    return version
 
 
 def _report_for(
@@ -255,3 +431,12 @@ def log_download(*, report: MonthlyReport, user: AbstractBaseUser, format: str) 
     return ReportDownload.objects.create(
         report=report, user=user, username=user.get_username(), format=format
     )
+
+
+def record_dhis2_submission(*, report: MonthlyReport, document: dict) -> ReportVersion:
+    """Freeze what was sent to DHIS2 with its date, on the version it came from: a later version
+    never changes it, and the report page shows which version DHIS2 has."""
+    version = report.versions.get(number=report.version)
+    version.sent_to_dhis2_at, version.sent_document = timezone.now(), document
+    version.save(update_fields=["sent_to_dhis2_at", "sent_document"])
+    return version

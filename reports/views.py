@@ -1,7 +1,8 @@
-"""Web pages for district officials and national staff: monthly reports (the list, one report, the
-request form, the downloads) and the message log. Every view scopes what it reads through
-``reports.selectors`` (a district official gets a 404 for another district's report, and sees only
-their district's messages) and every download is logged."""
+"""Web pages for district officials and national staff: monthly reports (the list, one report with
+its key figures and health-facility table, the request form, the downloads) and the message log.
+Every view scopes what it reads through ``reports.selectors`` (a district official gets a 404 for
+another district's report, and sees only their district's messages) and every download is logged.
+A report reads in the official's language (their profile's, or ``?lang=``)."""
 
 from __future__ import annotations
 
@@ -12,14 +13,22 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import translation
 from django.views.decorators.http import require_POST
 
 from reports import services
 from reports.dhis2 import data_value_set
-from reports.exports import report_csv
+from reports.exports import report_csv, report_xlsx
 from reports.forms import ReportRequestForm
 from reports.models import MonthlyReport, ReportDownload
-from reports.selectors import official_district, visible_districts, visible_messages, visible_reports
+from reports.presentation import report_page
+from reports.selectors import (
+    official_district,
+    report_language,
+    visible_districts,
+    visible_messages,
+    visible_reports,
+)
 from reports.tasks import enqueue_render
 
 REPORTS_PER_PAGE = 50
@@ -61,24 +70,44 @@ def request_report(request: HttpRequest) -> HttpResponse:
 @login_required
 def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
     report = get_object_or_404(visible_reports(request.user), pk=pk)
-    return render(request, "reports/report_detail.html", {"report": report, "Status": MonthlyReport.Status})
+    language = report_language(request)
+    with translation.override(language):
+        context = {
+            "report": report,
+            "Status": MonthlyReport.Status,
+            "language": language,
+            **report_page(report),
+        }
+        return render(request, "reports/report_detail.html", context)
 
 
 @login_required
-def download(request: HttpRequest, pk: int, format: str) -> HttpResponse:
+def download(request: HttpRequest, pk: int, format: str, number: int | None = None) -> HttpResponse:
     report = get_object_or_404(visible_reports(request.user), pk=pk)
-    if not report.has_snapshot or (format == ReportDownload.Format.PDF and not report.pdf):
+    if not report.has_snapshot:
         raise Http404("This report has not been rendered yet.")
-    services.log_download(report=report, user=request.user, format=format)
+    language = report_language(request)
     name = f"umubyeyi-{report.district.code}-{report.period}"
     if format == ReportDownload.Format.PDF:
-        return FileResponse(report.pdf.open("rb"), as_attachment=True, filename=f"{name}.pdf")
+        version = get_object_or_404(report.versions, number=number or report.version)
+        version = services.version_pdf(version=version, language=language)
+        services.log_download(report=report, user=request.user, format=format)
+        filename = f"{name}-v{version.number}-{language}.pdf"
+        return FileResponse(version.open_pdf(language), as_attachment=True, filename=filename)
+    services.log_download(report=report, user=request.user, format=format)
     if format == ReportDownload.Format.CSV:
         response = HttpResponse(report_csv(report), content_type="text/csv; charset=utf-8")
         extension = "csv"
+    elif format == ReportDownload.Format.XLSX:
+        with translation.override(language):
+            content = report_xlsx(report)
+        response = HttpResponse(
+            content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        )
+        extension = f"{language}.xlsx"
     else:
         response = HttpResponse(json.dumps(data_value_set(report), indent=2), content_type="application/json")
-        extension = "dhis2.json"
+        extension = f"v{report.version}.dhis2.json"
     response["Content-Disposition"] = f'attachment; filename="{name}.{extension}"'
     return response
 

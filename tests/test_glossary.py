@@ -73,11 +73,25 @@ def contains(msgstr: str, form: str) -> bool:
     return form.lower() in msgstr.lower()
 
 
+#: Code that writes the district report (web page, PDF), not SMS: its wording is not held to the
+#: volunteers' vocabulary (docs/glossary.md).
+REPORT_CODE = ("reports/", "templates/")
+
+
+def is_sms_text(entry) -> bool:
+    """Whether an entry is used by the SMS side: referenced from code outside the reports."""
+    references = [
+        word for comment in entry.comments if comment.startswith("#:") for word in comment[2:].split()
+    ]
+    return any(not reference.startswith(REPORT_CODE) for reference in references)
+
+
 def replies_using(concept: Concept) -> list[tuple[str, str]]:
-    """(msgid, Kinyarwanda msgstr) of every rw entry, each plural form apart, using the concept."""
+    """(msgid, Kinyarwanda msgstr) of every rw SMS entry, each plural form apart, using the concept."""
     return [
         (source, text)
         for entry in messages("rw")
+        if is_sms_text(entry)
         for n, text in entry.msgstr.items()
         for source in [entry.sources()[n]]
         if any(uses(source, form) for form in concept.english)

@@ -107,8 +107,8 @@ def test_a_cell_moved_to_another_sector_takes_its_villages_along(tree_file):
 
     assert "cells: 0 created, 1 updated, 1 unchanged" in output
     assert "villages: 0 created, 2 updated, 1 unchanged" in output
-    assert Location.objects.get(code="9010101").parent.code == "090102"
-    assert Location.objects.get(code="901010101").sector.code == "090102"
+    assert Location.objects.get(code="9010101").parent.code == "90102"
+    assert Location.objects.get(code="901010101").sector.code == "90102"
 
 
 def test_every_place_points_at_its_parent_district_and_sector(tree_file):
@@ -123,11 +123,22 @@ def test_every_place_points_at_its_parent_district_and_sector(tree_file):
     assert (village.parent.code, village.district, village.sector) == ("9010102", district, sector)
 
 
-def test_codes_are_kept_as_the_data_gives_them_with_their_leading_zero(tree_file):
+def test_codes_lose_their_leading_zero_so_that_each_level_prefixes_the_next(tree_file):
     load(tree_file)
 
-    assert Location.objects.get(level="sector").code == "090101"
+    assert Location.objects.get(level="sector").code == "90101"
     assert Location.objects.get(level="district").code == "901"
+
+
+def test_loading_again_renames_a_sector_loaded_with_its_leading_zero(tree_file):
+    load(tree_file)
+    sector = Location.objects.get(level="sector")
+    Location.objects.filter(pk=sector.pk).update(code="090101")
+
+    load(tree_file)
+
+    assert Location.objects.get(level="sector").pk == sector.pk
+    assert Location.objects.get(pk=sector.pk).code == "90101"
 
 
 def test_a_code_with_two_different_names_is_refused_before_anything_is_written(tree_file):
@@ -150,4 +161,4 @@ def test_the_national_tree_from_rwalocation_loads_with_its_official_counts():
     assert counts["sector"] == 416
     assert counts["cell"] == len({row["cell_code"] for row in rows})
     assert counts["village"] == len({row["village_code"] for row in rows})
-    assert Location.objects.get(code="101010102").sector.code == "010101"
+    assert Location.objects.get(code="101010102").sector.code == "10101"

@@ -16,7 +16,7 @@ from reports.months import Month
 from tests.report_factories import district_with_sectors, kigali, web_user
 
 JANUARY = Month(2026, 1)
-DOWNLOADS = ["reports:pdf", "reports:csv", "reports:dhis2"]
+DOWNLOADS = ["reports:pdf", "reports:csv", "reports:xlsx", "reports:dhis2"]
 REPORT_PAGES = ["reports:detail", *DOWNLOADS]
 
 
@@ -120,7 +120,9 @@ def test_a_superuser_without_a_profile_sees_every_district(client, gasabo_report
     assert client.get(reverse("reports:detail", args=[nyarugenge_report.pk])).status_code == 200
 
 
-@pytest.mark.parametrize(("page", "format"), list(zip(DOWNLOADS, ["pdf", "csv", "dhis2"], strict=True)))
+@pytest.mark.parametrize(
+    ("page", "format"), list(zip(DOWNLOADS, ["pdf", "csv", "xlsx", "dhis2"], strict=True))
+)
 def test_each_download_is_logged_with_who_and_which_format(official, gasabo_report, page, format):
     official.get(reverse(page, args=[gasabo_report.pk]))
     assert list(ReportDownload.objects.values_list("username", "report", "format")) == [
@@ -135,7 +137,7 @@ def test_a_refused_download_is_not_logged(official, nyarugenge_report):
 
 def test_the_pdf_download_is_the_stored_pdf(official, gasabo_report):
     response = official.get(reverse("reports:pdf", args=[gasabo_report.pk]))
-    assert response["Content-Disposition"] == 'attachment; filename="umubyeyi-102-2026-01.pdf"'
+    assert response["Content-Disposition"] == 'attachment; filename="umubyeyi-102-2026-01-v1-en.pdf"'
     assert b"".join(response.streaming_content).startswith(b"%PDF")
 
 

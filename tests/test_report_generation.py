@@ -14,9 +14,7 @@ from django.core.management import CommandError, call_command
 from kombu.exceptions import OperationalError
 
 from reports import services, tasks
-from reports.dhis2 import data_value_set
 from reports.exports import report_csv
-from reports.indicators import INDICATORS, Unit
 from reports.models import MonthlyReport
 from reports.months import Month
 from tests.report_factories import district_with_sectors, january_data_set, kigali, uncovered_mornings
@@ -56,7 +54,7 @@ def test_render_report_computes_and_stores_a_queued_report(queued):
     assert tasks.render_report(queued.pk) == "done"
     queued.refresh_from_db()
     assert queued.figures["births"]["month"]["value"] == 4
-    assert Path(queued.pdf.path).read_bytes().startswith(b"%PDF")
+    assert Path(queued.current.pdf_path("en")).read_bytes().startswith(b"%PDF")
 
 
 def test_render_report_run_twice_renders_once(queued):
@@ -139,7 +137,7 @@ def test_enqueue_render_renders_here_when_the_broker_is_unreachable(queued, monk
 
 def test_district_report_command_prints_the_path_it_wrote(gasabo, media, capsys):
     call_command("district_report", "--district", "gasabo", "--month", "2026-01")
-    assert capsys.readouterr().out.strip() == str(media / "reports" / "102-2026-01.pdf")
+    assert capsys.readouterr().out.strip() == str(media / "reports" / "102-2026-01-v1-en.pdf")
 
 
 def test_district_report_command_takes_a_district_code_and_an_output_file(gasabo, tmp_path, capsys):
@@ -165,47 +163,36 @@ def report(gasabo) -> MonthlyReport:
     return services.generate_report(district=gasabo.district, month=JANUARY)
 
 
-def test_the_csv_has_a_row_per_sector_and_the_district_total(report):
+def test_the_csv_has_a_row_per_health_facility_in_rank_order_per_sector_and_the_district_total(report):
     rows = list(csv.DictReader(io.StringIO(report_csv(report))))
-    assert [(row["sector"], row["births"], row["facility_births"]) for row in rows] == [
-        ("Kacyiru", "3", "100"),
-        ("Remera", "1", "0"),
-        ("(district total)", "4", "75"),
+    assert [(row["level"], row["name"], row["births"], row["facility_births"]) for row in rows] == [
+        ("health_facility", "Remera health centre", "1", "0"),
+        ("health_facility", "Kacyiru health centre", "3", "100"),
+        ("sector", "Kacyiru", "3", "100"),
+        ("sector", "Remera", "1", "0"),
+        ("district", "Gasabo", "4", "75"),
     ]
 
 
-def test_the_csv_leaves_a_ratio_of_nothing_empty(report):
+def test_the_csv_leaves_a_ratio_of_nothing_empty_and_keeps_its_counts(report):
+    rows = {row["name"]: row for row in csv.DictReader(io.StringIO(report_csv(report)))}
+    assert rows["Kacyiru"]["median_minutes_to_acknowledge"] == "6"  # Kacyiru (4 + 8) / 2
+    assert rows["Remera"]["anc8_births"] == "100"
+    assert [rows[name]["registered_before_12_weeks"] for name in ("Kacyiru", "Remera", "Gasabo")] == [
+        "50",
+        "0",
+        "33.3",
+    ]
+    assert (rows["Gasabo"]["facility_births_numerator"], rows["Gasabo"]["facility_births_denominator"]) == (
+        "3",
+        "4",
+    )
+    assert rows["Kacyiru"]["median_minutes_to_acknowledge_denominator"] == "2"
+
+
+def test_the_csv_writes_codes_without_a_leading_zero_a_spreadsheet_would_drop(report):
     rows = list(csv.DictReader(io.StringIO(report_csv(report))))
-    assert rows[0]["median_minutes_to_acknowledge"] == "6"  # Kacyiru (4 + 8) / 2
-    assert rows[1]["anc8_births"] == "100"
-    assert [row["registered_before_12_weeks"] for row in rows] == ["50", "0", "33.3"]
-
-
-def test_the_dhis2_export_identifies_by_code_by_default(report):
-    document = data_value_set(report)
-    assert (document["dataElementIdScheme"], document["orgUnitIdScheme"]) == ("CODE", "CODE")
-    assert {
-        "dataElement": "UMUBYEYI_BIRTHS",
-        "period": "202601",
-        "orgUnit": "102",
-        "value": "4",
-    } in document["dataValues"]
-
-
-def test_the_dhis2_export_uses_the_configured_identifiers(report, settings):
-    settings.DHIS2_DATA_ELEMENTS = {"births": "wXnd5Zf0Kxq"}
-    settings.DHIS2_ORG_UNITS = {"102": "OrgGasabo01", "10201": "OrgKacyiru1"}
-    settings.DHIS2_ID_SCHEME = "UID"
-    values = data_value_set(report)["dataValues"]
-    births = [(v["orgUnit"], v["value"]) for v in values if v["dataElement"] == "wXnd5Zf0Kxq"]
-    assert births == [("OrgGasabo01", "4"), ("OrgKacyiru1", "3"), ("10202", "1")]
-
-
-def test_the_dhis2_export_leaves_out_ratios_of_nothing(db, media):
-    empty = district_with_sectors("103", "Kicukiro", ["Niboye"])
-    report = services.generate_report(district=empty.district, month=JANUARY)
-    exported = {value["dataElement"] for value in data_value_set(report)["dataValues"]}
-    assert exported == {f"UMUBYEYI_{i.name.upper()}" for i in INDICATORS if i.unit == Unit.COUNT}
+    assert [row["code"] for row in rows] == ["10202", "10201", "10201", "10202", "102"]
 
 
 def test_a_sector_without_records_still_has_a_row_in_the_snapshot(db, media):
@@ -219,4 +206,5 @@ def test_the_csv_counts_days_without_level1_cover_per_sector(db, media):
     uncovered_mornings(gasabo)
     report = services.generate_report(district=gasabo.district, month=JANUARY)
     rows = list(csv.DictReader(io.StringIO(report_csv(report))))
-    assert [row["days_without_level1_cover"] for row in rows] == ["2", "0", "2"]
+    by_level = [row["days_without_level1_cover"] for row in rows if row["level"] in ("sector", "district")]
+    assert by_level == ["2", "0", "2"]

@@ -1,10 +1,12 @@
-"""``manage.py district_report --district NAME-OR-CODE --month YYYY-MM [--output FILE]``:
-computes and renders one monthly district report here and now, and prints the path written."""
+"""``manage.py district_report --district NAME-OR-CODE --month YYYY-MM [--language rw|en|fr]
+[--output FILE]``: computes and renders one monthly district report here and now (a new version),
+and prints the path of its PDF in the language asked."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db.models import Q
 
@@ -24,8 +26,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--output", help="Also write the PDF to this file (default: only the stored copy)."
         )
+        parser.add_argument("--language", default="en", choices=[code for code, _name in settings.LANGUAGES])
 
-    def handle(self, *args, district: str, month: str, output: str | None, **options) -> None:
+    def handle(self, *args, district: str, month: str, output: str | None, language: str, **options) -> None:
         try:
             period = Month.parse(month)
         except ValueError as error:
@@ -42,10 +45,11 @@ class Command(BaseCommand):
             report = services.generate_report(district=found[0], month=period)
         except services.ReportFailed as error:
             raise CommandError(str(error)) from None
+        version = services.version_pdf(version=report.current, language=language)
         if output:
             path = Path(output).resolve()
-            with report.pdf.open("rb") as stored:
+            with version.open_pdf(language) as stored:
                 path.write_bytes(stored.read())
         else:
-            path = Path(report.pdf.path)
+            path = Path(version.pdf_path(language))
         self.stdout.write(str(path))
