@@ -225,3 +225,21 @@ class SendsmsStub(LoopbackServer):
                 pass
 
         super().__init__(Handler, port)
+
+
+def end_this_database_connection() -> None:
+    """Have PostgreSQL end this process's own session from a second connection, as a restart or
+    failover would in the middle of its work."""
+    import psycopg
+    from django.db import connection
+
+    config = connection.settings_dict
+    with psycopg.connect(
+        dbname=config["NAME"],
+        user=config["USER"],
+        password=config["PASSWORD"],
+        host=config["HOST"],
+        port=config["PORT"],
+        autocommit=True,
+    ) as killer:
+        killer.execute("SELECT pg_terminate_backend(%s)", [connection.connection.info.backend_pid])

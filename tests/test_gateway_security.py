@@ -30,7 +30,7 @@ from reminders.models import Reminder
 from tests.conftest import KIGALI
 from tests.factories import ReporterFactory, StaffFactory
 from tests.kannel import WebApp, deployed_environment, running
-from tests.services import cut_other_database_connections, free_port
+from tests.services import cut_other_database_connections, end_this_database_connection, free_port
 
 SECRET = "gateway-test-secret"
 PHONE = "+250788123456"
@@ -397,19 +397,7 @@ def database_lost_once() -> Iterator[Callable[[str], None]]:
         if how == "close":
             connection.close()
         elif how == "terminate":
-            import psycopg
-
-            pid = connection.connection.info.backend_pid
-            config = connection.settings_dict
-            with psycopg.connect(
-                dbname=config["NAME"],
-                user=config["USER"],
-                password=config["PASSWORD"],
-                host=config["HOST"],
-                port=config["PORT"],
-                autocommit=True,
-            ) as killer:
-                killer.execute("SELECT pg_terminate_backend(%s)", [pid])
+            end_this_database_connection()
 
     post_save.connect(lose_connection, sender=Pregnancy, weak=False)
     yield lambda how: armed.__setitem__("how", how)

@@ -14,6 +14,7 @@ from messaging import services, tasks
 from messaging.gsm import is_gsm, to_gsm
 from messaging.models import OutgoingMessage
 from messaging.router import cached_router
+from tests.services import end_this_database_connection
 
 # Runs Celery tasks, whose sweeps take a Redis lock.
 pytestmark = pytest.mark.usefixtures("redis_server")
@@ -202,23 +203,12 @@ def test_a_database_restart_after_the_hand_over_neither_loses_nor_resends_the_me
 
     if connection.vendor != "postgresql":
         pytest.skip("pg_terminate_backend is PostgreSQL's; SQLite has no connection to cut")
-    import psycopg
-
     message = services.queue_message(phone="+250788123456", text="Hello")
     send = services._send_through_backend
 
     def send_then_lose_the_connection(outgoing: OutgoingMessage) -> None:
         send(outgoing)
-        config = connection.settings_dict
-        with psycopg.connect(
-            dbname=config["NAME"],
-            user=config["USER"],
-            password=config["PASSWORD"],
-            host=config["HOST"],
-            port=config["PORT"],
-            autocommit=True,
-        ) as killer:
-            killer.execute("SELECT pg_terminate_backend(%s)", [connection.connection.info.backend_pid])
+        end_this_database_connection()
 
     monkeypatch.setattr(services, "_send_through_backend", send_then_lose_the_connection)
     assert services.deliver(message.pk) is True
