@@ -16,6 +16,7 @@ mother) climbs the national contacts' own ladder instead, level by level at the 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -169,14 +170,16 @@ def update_text(alert: Alert, new_signs: list[str], language: str) -> str:
 def tell_holders(alert: Alert, new_signs: list[str]) -> list[Recipient]:
     """Send a joined RED's new signs to whoever holds the alert; the timers keep running."""
     told = holders(alert)
-    for person in told:
-        send_sms(
-            phone=person.phone,
-            text=update_text(alert, new_signs, person.language),
-            kind=OutgoingMessage.Kind.ALERT,
-            emergency=True,
-        )
+    _page(told, lambda language: update_text(alert, new_signs, language))
     return told
+
+
+def _page(people: list[Recipient], text_in: Callable[[str], str]) -> None:
+    """An emergency SMS to each person, in their language."""
+    for person in people:
+        send_sms(
+            phone=person.phone, text=text_in(person.language), kind=OutgoingMessage.Kind.ALERT, emergency=True
+        )
 
 
 def run_step(step_id: int, *, now: datetime | None = None) -> int:
@@ -198,13 +201,7 @@ def run_step(step_id: int, *, now: datetime | None = None) -> int:
             step.save(update_fields=["status"])
             return 0
         staff = recipients(alert, step.level)
-        for person in staff:
-            send_sms(
-                phone=person.phone,
-                text=alert_text(alert, person.language),
-                kind=OutgoingMessage.Kind.ALERT,
-                emergency=True,
-            )
+        _page(staff, lambda language: alert_text(alert, language))
         step.recipients = len(staff)
         step.save(update_fields=["recipients"])
         Alert.objects.filter(pk=alert.pk, level__lt=step.level).update(level=step.level)
@@ -226,13 +223,7 @@ def _end_on_national_contacts(alert: Alert, step: EscalationStep, *, now: dateti
     is told to call the ambulance (by the RED's own reply when it happens as the alert is
     raised, else by an SMS now)."""
     contacts = national_contacts(1) if alert.facility_id else []
-    for person in contacts:
-        send_sms(
-            phone=person.phone,
-            text=alert_text(alert, person.language),
-            kind=OutgoingMessage.Kind.ALERT,
-            emergency=True,
-        )
+    _page(contacts, lambda language: alert_text(alert, language))
     if not contacts:
         logger.error("Alert %s reached nobody at all: FALLBACK_EMERGENCY_CONTACTS is empty", alert.pk)
     step.recipients = len(contacts)

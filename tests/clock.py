@@ -24,3 +24,11 @@ def run_due(day: date, hour: int = 10, minute: int = 0) -> list[str]:
         output = io.StringIO()
         call_command("run_due", stdout=output, stderr=io.StringIO())
     return output.getvalue().splitlines()
+
+
+def sent_at(moment: datetime) -> dict[str, str]:
+    """What ``manage.py run_due`` sends at ``moment``, as {phone: text}."""
+    output = io.StringIO()
+    with time_machine.travel(moment, tick=False):
+        call_command("run_due", stdout=output, stderr=io.StringIO())
+    return dict(line[3:].split(": ", 1) for line in output.getvalue().splitlines())

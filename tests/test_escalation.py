@@ -1,16 +1,15 @@
 """The escalation ladder with the clock pinned: levels 2 and 3 at the configured times, stopped by
 an acknowledgement, each level sent once, and the 48-hour reminder."""
 
-import io
 from datetime import datetime, timedelta
 
 import pytest
 import time_machine
-from django.core.management import call_command
 
 from maternal.models import Alert, Staff
 from reminders import escalation, tasks
 from reminders.models import EscalationStep
+from tests.clock import sent_at
 from tests.conftest import KIGALI
 from tests.factories import FacilityFactory, PregnancyFactory, ReporterFactory, StaffFactory, location_tree
 
@@ -48,11 +47,8 @@ def raise_red(people, sms):
 
 
 def run_due(minutes: float) -> dict[str, str]:
-    """Run what is due ``minutes`` after the alert; returns {phone: text} of what was sent."""
-    output = io.StringIO()
-    with time_machine.travel(RAISED + timedelta(minutes=minutes), tick=False):
-        call_command("run_due", stdout=output, stderr=io.StringIO())
-    return dict(line[3:].split(": ", 1) for line in output.getvalue().splitlines())
+    """What run_due sends ``minutes`` after the first alert, as {phone: text}."""
+    return sent_at(RAISED + timedelta(minutes=minutes))
 
 
 def phone(person) -> str:
