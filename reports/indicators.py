@@ -679,8 +679,8 @@ INDICATORS: tuple[Indicator, ...] = (
     ),
     CountIndicator(
         name="births_overdue",
-        title="Births not reported after the EDD",
-        short_title="Births overdue",
+        title=_("Births not reported after the EDD"),
+        short_title=_("Births overdue"),
         unit=Unit.COUNT,
         rule="Pregnancies still open 14 days after their EDD: follow-ups after the EDD (asking the volunteer to "
         "report BIR, LOS or DEP) whose due date (EDD + 14 days) falls in the calendar month and that went out, "
@@ -698,8 +698,8 @@ INDICATORS: tuple[Indicator, ...] = (
     ),
     CountIndicator(
         name="days_without_level1_cover",
-        title="Days without level-1 cover",
-        short_title="Days no L1 cover",
+        title=_("Days without level-1 cover"),
+        short_title=_("Days no L1 cover"),
         unit=Unit.COUNT,
         rule=f"Days {_IN_MONTH} on which a health centre's morning duty check (from 08:00 by default, "
         "COVER_CHECK_TIME) found no midwife or nurse on duty, the staff a red alert reaches first, summed over "
