@@ -9,7 +9,7 @@ conversation, and registers itself with ``@reply_to``::
     def antenatal(context: Context, command: AncReport) -> str:
         ...
 
-The grammar (``maternal/sms/grammar.py``) is the only list of keywords; adding one is a grammar
+The grammar (``maternal/sms/grammar/``) is the only list of keywords; adding one is a grammar
 entry plus one reply function (docs/adding-a-keyword.md). A reply function returns the reply of
 an accepted report; it raises ``Refusal`` (nothing recorded) with the reply that says why.
 """
