@@ -21,6 +21,7 @@ from django.db.models import F
 from django.utils import timezone
 from rapidsms.models import Connection
 
+from messaging.backends import SENDSMS_TIMEOUT_SECONDS
 from messaging.gsm import to_gsm
 from messaging.models import InboundMessage, OutgoingMessage
 
@@ -199,13 +200,14 @@ def _send_through_backend(message: OutgoingMessage) -> None:
         raise
 
 
-#: How long a claimed message may take to be handed over before another delivery may take it:
-#: far longer than a send can last (the Kannel backend gives up after 10 s), so only a message
-#: whose worker died half-way is taken again.
-SENDING_LEASE = timedelta(minutes=10)
-#: How long a delivery keeps trying to write its result while the database is away (a restart, a
-#: failover): within a Celery task's time limit, and long enough for a PostgreSQL restart.
-RESULT_RETRY_SECONDS = 30
+#: How long a delivery keeps trying to write its result while the database is away (a restart or
+#: a failover takes seconds): after that the message is left to be sent again.
+RESULT_RETRY_SECONDS = 10
+#: How long a claimed message may take to be handed over and its result written before another
+#: delivery may take it: longer than a send can last (the Kannel backend gives up after
+#: SENDSMS_TIMEOUT_SECONDS) plus the result's retries, so that only a message whose worker died
+#: half-way is taken again, and soon: an alert must not wait long for a dead worker.
+SENDING_LEASE = timedelta(seconds=SENDSMS_TIMEOUT_SECONDS + RESULT_RETRY_SECONDS + 5)
 DELIVERABLE = [Status.QUEUED, Status.RETRYING, Status.SENDING]
 
 
