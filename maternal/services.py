@@ -551,17 +551,16 @@ def raise_alert(
         if joined is None:
             raise
         return joined
-    escalation.plan_ladder(alert)
-    alert.refresh_from_db(fields=["level"])
-    local = escalation.recipients(alert, alert.level) if alert.facility_id else []
-    told = local or escalation.national_contacts(1)
+    paging = escalation.plan_ladder(alert)
     audit(
         mother=mother,
         message=message,
         action="red_alert",
         summary=f"alert {alert.pk}: {' '.join(danger_signs)}",
     )
-    return RaisedAlert(alert=alert, new=True, told=told, new_signs=list(danger_signs), national=not local)
+    return RaisedAlert(
+        alert=alert, new=True, told=paging.people, new_signs=list(danger_signs), national=paging.national
+    )
 
 
 def _alert_facility(pregnancy: Pregnancy | None, reporter: Reporter | None) -> Facility | None:

@@ -15,15 +15,18 @@ from datetime import datetime, timedelta
 
 import requests
 from django.conf import settings
-from django.db import IntegrityError, InterfaceError, OperationalError, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, close_old_connections, transaction
 from django.db import connection as db_connection
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
 from rapidsms.models import Connection
 
 from messaging.backends import SENDSMS_TIMEOUT_SECONDS
 from messaging.gsm import to_gsm
 from messaging.models import InboundMessage, OutgoingMessage
+from messaging.phones import normalize_phone
 
 logger = logging.getLogger(__name__)
 
@@ -300,13 +303,6 @@ def receive_sms(*, backend: str, identity: str, text: str, gateway_id: str = "")
 
 
 def _record_unprocessed(*, backend: str, identity: str, text: str, gateway_id: str) -> None:
-    from django.db import close_old_connections
-    from django.utils import translation
-    from django.utils.module_loading import import_string
-    from django.utils.translation import gettext as _
-
-    from messaging.phones import normalize_phone
-
     close_old_connections()  # a connection the failure broke is replaced, not reused
     phone = normalize_phone(identity)
     with transaction.atomic():

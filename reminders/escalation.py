@@ -41,7 +41,7 @@ def level_count(alert: Alert) -> int:
     return FACILITY_LEVELS if alert.facility_id else len(settings.FALLBACK_EMERGENCY_CONTACTS)
 
 
-def plan_ladder(alert: Alert) -> list[EscalationStep]:
+def plan_ladder(alert: Alert) -> Paging:
     """Create the alert's steps and run level 1 now, in the caller's transaction: the alert, its
     level-1 SMS rows and the volunteer's reply commit together. Later levels are rows with a due
     time that the every-minute sweep runs; nothing waits in the broker (a task parked with an ETA
@@ -54,8 +54,7 @@ def plan_ladder(alert: Alert) -> list[EscalationStep]:
         if level <= len(settings.ESCALATE_AFTER):
             due_at = due_at + settings.ESCALATE_AFTER[level - 1]
     steps = EscalationStep.objects.bulk_create(steps)
-    run_step(steps[0].pk, now=alert.raised_at)
-    return steps
+    return run_step(steps[0].pk, now=alert.raised_at)
 
 
 @dataclass(frozen=True)
@@ -63,6 +62,15 @@ class Recipient:
     phone: str
     language: str
     name: str
+
+
+@dataclass(frozen=True)
+class Paging:
+    """Who one run of a step alerted; ``national`` when the national duty contacts took the
+    alert because nobody local was on duty (or known)."""
+
+    people: list[Recipient]
+    national: bool = False
 
 
 def national_contacts(level: int) -> list[Recipient]:
@@ -182,8 +190,9 @@ def _page(people: list[Recipient], text_in: Callable[[str], str]) -> None:
         )
 
 
-def run_step(step_id: int, *, now: datetime | None = None) -> int:
-    """Run one due step at most once; returns how many staff it alerted. The claim, the SMS
+def run_step(step_id: int, *, now: datetime | None = None) -> Paging:
+    """Run one due step at most once; returns whom it alerted (those of the level it climbed to
+    when this one had nobody). The claim, the SMS
     rows and the step's result commit together: a crash leaves the step pending, never half-run."""
     now = now or timezone.now()
     with transaction.atomic():
@@ -191,7 +200,7 @@ def run_step(step_id: int, *, now: datetime | None = None) -> int:
             pk=step_id, status=StepStatus.PENDING, due_at__lte=now
         ).update(status=StepStatus.DONE, ran_at=now)
         if claimed != 1:
-            return 0
+            return Paging([])
         step = EscalationStep.objects.select_related("alert__reporter__village", "alert__facility").get(
             pk=step_id
         )
@@ -199,7 +208,7 @@ def run_step(step_id: int, *, now: datetime | None = None) -> int:
         if alert.status != Alert.Status.OPEN:
             step.status = StepStatus.CANCELLED
             step.save(update_fields=["status"])
-            return 0
+            return Paging([])
         staff = recipients(alert, step.level)
         _page(staff, lambda language: alert_text(alert, language))
         step.recipients = len(staff)
@@ -215,10 +224,10 @@ def run_step(step_id: int, *, now: datetime | None = None) -> int:
                 EscalationStep.objects.filter(pk=next_step.pk).update(due_at=now)
                 return run_step(next_step.pk, now=now)
             return _end_on_national_contacts(alert, step, now=now)
-    return len(staff)
+    return Paging(staff, national=alert.facility_id is None)
 
 
-def _end_on_national_contacts(alert: Alert, step: EscalationStep, *, now: datetime) -> int:
+def _end_on_national_contacts(alert: Alert, step: EscalationStep, *, now: datetime) -> Paging:
     """The last level had nobody: the national duty contacts take the alert, and the volunteer
     is told to call the ambulance (by the RED's own reply when it happens as the alert is
     raised, else by an SMS now)."""
@@ -235,7 +244,7 @@ def _end_on_national_contacts(alert: Alert, step: EscalationStep, *, now: dateti
                 "Alert %(number)s: no health worker on duty could be reached; the national duty team was told. Call the ambulance now: %(ambulance)s."
             ) % {"number": alert.pk, "ambulance": ambulance_number(alert)}
         send_sms(phone=str(alert.sender_phone), text=text, kind=OutgoingMessage.Kind.ALERT, emergency=True)
-    return len(contacts)
+    return Paging(contacts, national=True)
 
 
 def cancel_ladder(alert: Alert) -> int:
@@ -253,7 +262,7 @@ def sweep_escalations(*, now: datetime | None = None) -> dict[str, int]:
         .order_by("due_at")
         .values_list("pk", flat=True)
     )
-    alerted = sum(run_step(pk, now=now) for pk in due)
+    alerted = sum(len(run_step(pk, now=now).people) for pk in due)
     return {"steps": len(due), "staff_alerted": alerted, "open_alert_reminders": remind_open_alerts(now=now)}
 
 

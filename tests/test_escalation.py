@@ -91,7 +91,7 @@ def test_each_level_is_sent_once_however_often_it_is_run(raise_red, people):
     assert run_due(10) == {} and run_due(11) == {}
     step = EscalationStep.objects.get(level=2)
     with time_machine.travel(RAISED + timedelta(minutes=12), tick=False):
-        assert escalation.run_step(step.pk) == 0
+        assert escalation.run_step(step.pk).people == []
     assert len(first) == 2
 
 
