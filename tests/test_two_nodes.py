@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from maternal.models import Staff
 from messaging.models import InboundMessage, OutgoingMessage
+from messaging.services import SENDING_LEASE
 from reminders.models import EscalationStep
 from tests.factories import FacilityFactory, PregnancyFactory, ReporterFactory, StaffFactory
 from tests.kannel import deployed_environment
@@ -39,7 +40,8 @@ pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 REPORTS_OF_EACH_KIND = 100  # PRE, ANC and RED
 VOLUNTEERS = 20  # 15 reports each, under the inbound rate limit (30 in 5 minutes)
 SENDERS = 8  # requests in flight at once
-SETTLE_TIMEOUT = 40.0
+# A message the dead node's worker had claimed is sent again when its lease ends, at the next sweep.
+SETTLE_TIMEOUT = SENDING_LEASE.total_seconds() + 40.0
 
 
 @dataclass(frozen=True)
