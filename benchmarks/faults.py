@@ -247,8 +247,8 @@ def inject(
 
 
 def settled() -> bool:
+    from maternal.models import EscalationStep
     from messaging.models import OutgoingMessage
-    from reminders.models import EscalationStep
 
     waiting = OutgoingMessage.objects.filter(status__in=["queued", "retrying"]).exists()
     pending = EscalationStep.objects.filter(status="pending").exists()
@@ -266,7 +266,7 @@ def run_due() -> int:
 
 def late_steps(sweep: timedelta) -> list[tuple[datetime, float]]:
     """Escalation steps run more than one sweep interval after their due time: (due, delay s)."""
-    from reminders.models import EscalationStep
+    from maternal.models import EscalationStep
 
     done = EscalationStep.objects.filter(status="done").values_list("due_at", "ran_at")
     return [(due, (ran - due).total_seconds()) for due, ran in done if ran - due > sweep]
@@ -326,8 +326,8 @@ def emit_figures(
 ) -> None:
     """The figures in all, then for each phase: its share of the reports, and the SMS queued and
     escalation steps due between its fault's start and the next fault's (``started``)."""
+    from maternal.models import EscalationStep
     from messaging.models import InboundMessage, OutgoingMessage
-    from reminders.models import EscalationStep
 
     report_fates, result = fates(reports, received, unavailable_reply)
     late = late_steps(timedelta(seconds=SWEEP_SECONDS))

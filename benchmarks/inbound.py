@@ -159,8 +159,8 @@ def mother_id(serial: int) -> str:
 def build_registered_mothers(reporters: list, count: int, today: date, first_serial: int) -> list[tuple]:
     """``count`` mothers with an active pregnancy (16-17 weeks, reminders planned), each to get
     one ANC report from her own volunteer. Returns (reporter, identifier) pairs."""
+    from maternal.care_plan import plan_pregnancies
     from maternal.models import Mother, Pregnancy
-    from reminders.services import plan_pregnancies
 
     owners = [reporters[n % len(reporters)] for n in range(count)]
     mothers = Mother.objects.bulk_create(

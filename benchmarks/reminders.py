@@ -5,7 +5,7 @@
 Builds its own SQLite database in /tmp (never the project's) and starts a private Redis on
 loopback (the digests' SMS are published to it as Celery tasks, as in production; no worker runs).
 For each size, it grows the database to that many active pregnancies (``bulk_create``) and plans
-their reminders with the real planner (``reminders.services.plan_pregnancies``, timed), such that
+their reminders with the real planner (``maternal.care_plan.plan_pregnancies``, timed), such that
 exactly ``--due`` reminders are due today at every size: the same pregnancies, spread over a
 quarter as many volunteers; every other pregnancy has its contacts on other days. Then it times,
 five times each (the median is printed, the due reminders reset in between):
@@ -87,8 +87,8 @@ def add_pregnancies(reporters: list, start: int, stop: int, *, today: date, due:
     first ``due`` of all have their first contact due today (LMP exactly 12 weeks ago), every
     other one is 8 to 41 weeks pregnant plus 1-6 days, so that none of its contacts (always a
     whole number of weeks after the LMP) falls today. Returns the planning time."""
+    from maternal.care_plan import plan_pregnancies
     from maternal.models import Mother, Pregnancy
-    from reminders.services import plan_pregnancies
 
     planning = 0.0
     due_volunteers = max(1, due // 4)
@@ -129,8 +129,9 @@ def add_pregnancies(reporters: list, start: int, stop: int, *, today: date, due:
 
 def reset(due_ids: list[int], broker) -> None:
     """Undo a sweep: the due reminders planned again, no digest or SMS of today."""
+    from maternal.models import Reminder
     from messaging.models import OutgoingMessage
-    from reminders.models import Digest, Reminder
+    from reminders.models import Digest
 
     Digest.objects.all().delete()
     OutgoingMessage.objects.all().delete()
@@ -173,7 +174,7 @@ def measure(arguments: argparse.Namespace, sizes: list[int]) -> None:
         from django.db import connection
         from django.utils import timezone
 
-        from reminders.models import Reminder
+        from maternal.models import Reminder
         from reminders.services import reporters_with_work, send_due_reminders
 
         broker = redis_client.Redis.from_url(redis.url)

@@ -50,11 +50,11 @@ from maternal.models import (  # noqa: E402
     Location,
     Mother,
     Pregnancy,
+    Reminder,  # noqa: E402
     Reporter,
     Visit,
 )
 from messaging.models import InboundMessage  # noqa: E402
-from reminders.models import Reminder  # noqa: E402
 from reports.months import Month  # noqa: E402
 from reports.services import generate_report  # noqa: E402
 

@@ -13,18 +13,19 @@ from maternal.models import (
     Birth,
     Death,
     DutyChange,
+    EscalationStep,
     Facility,
     FacilityCover,
     Location,
     Mother,
     Pregnancy,
+    Reminder,
     Reporter,
     RiskReport,
     Staff,
     Visit,
 )
 from maternal.selectors import FIRST_LEVEL_ROLES, covered
-from reminders.models import EscalationStep, Reminder
 
 #: How far back the duty history inlines look (the full history is the "Duty changes" list).
 RECENT_DUTY = timedelta(days=30)

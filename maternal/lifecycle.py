@@ -19,7 +19,7 @@ from enum import StrEnum
 from django.conf import settings
 
 from maternal.models import Pregnancy
-from reminders.schedules import POSTNATAL_DAYS
+from maternal.schedules import POSTNATAL_DAYS
 
 
 class Stage(StrEnum):

@@ -428,7 +428,7 @@ class Alert(models.Model):
         ]
         constraints = [
             # One emergency, one ladder: a second RED for a mother whose alert is open joins it
-            # (services.raise_alert), even when two arrive at the same instant.
+            # (alerts.raise_alert), even when two arrive at the same instant.
             models.UniqueConstraint(
                 fields=["mother_identifier"],
                 condition=models.Q(status__in=["open", "acknowledged"]) & ~models.Q(mother_identifier=""),
@@ -446,6 +446,69 @@ class Alert(models.Model):
     @property
     def response_time(self) -> timedelta | None:
         return self.acknowledged_at - self.raised_at if self.acknowledged_at else None
+
+
+class Reminder(models.Model):
+    """One planned contact of a pregnancy's care plan (``maternal.care_plan``), due on a day.
+    Reporting the visit clears it; the reminder sweep (the ``reminders`` app) sends it."""
+
+    class Kind(models.TextChoices):
+        ANC = "anc", "Antenatal contact"
+        BIRTH_PREPAREDNESS = "birth_prep", "Birth preparedness"
+        POST_EDD = "post_edd", "Follow-up after the due date"
+        PNC = "pnc", "Postnatal contact"
+
+    class Status(models.TextChoices):
+        PLANNED = "planned"
+        SENT = "sent"
+        CLEARED = "cleared", "Visit reported"
+        MISSED = "missed", "Missed visit"
+        CANCELLED = "cancelled"
+        EXPIRED = "expired", "Expired (not sent in time)"
+
+    pregnancy = models.ForeignKey(Pregnancy, on_delete=models.CASCADE, related_name="reminders")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    sequence = models.PositiveSmallIntegerField()
+    due_date = models.DateField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PLANNED)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    missed_on = models.DateField(null=True, blank=True, help_text="When the missed-visit follow-up went out.")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["pregnancy", "kind", "sequence"], name="one_reminder_per_contact")
+        ]
+        indexes = [models.Index(fields=["status", "due_date"])]
+        ordering = ["due_date", "kind", "sequence"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.sequence} due {self.due_date}"
+
+
+#: The reminders of a contact with a health worker: only these become missed visits. The birth
+#: preparedness reminder and the follow-up after the EDD are not visits.
+VISIT_KINDS = (Reminder.Kind.ANC, Reminder.Kind.PNC)
+
+
+class EscalationStep(models.Model):
+    """One level of a red alert's ladder, due at a time; runs at most once."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        DONE = "done"
+        CANCELLED = "cancelled", "Cancelled (acknowledged)"
+
+    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="escalation_steps")
+    level = models.PositiveSmallIntegerField()
+    due_at = models.DateTimeField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    ran_at = models.DateTimeField(null=True, blank=True)
+    recipients = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["alert", "level"], name="one_step_per_level")]
+        indexes = [models.Index(fields=["status", "due_at"])]
+        ordering = ["alert", "level"]
 
 
 class AuditEntry(models.Model):

@@ -14,14 +14,13 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from maternal import lifecycle
+from maternal import care_plan, lifecycle
 from maternal.models import (
-    Alert,
     AuditEntry,
     Baby,
     Birth,
@@ -39,8 +38,6 @@ from maternal.models import (
 )
 from messaging.models import InboundMessage, OutgoingMessage
 from messaging.services import send_sms
-from reminders import escalation
-from reminders import services as reminders
 
 
 class Refusal(Exception):
@@ -289,7 +286,7 @@ def register_pregnancy(
         raise Refusal(
             _("Mother %(id)s already has an active pregnancy.") % {"id": mother.identifier}
         ) from None
-    reminders.plan_pregnancy(pregnancy, today=today)
+    care_plan.plan_pregnancy(pregnancy, today=today)
     audit(
         mother=mother,
         message=message,
@@ -309,7 +306,7 @@ def correct_last_menstrual_period(
     pregnancy.last_menstrual_period = last_menstrual_period
     pregnancy.expected_delivery_date = expected_delivery_date(last_menstrual_period)
     pregnancy.save(update_fields=["last_menstrual_period", "expected_delivery_date"])
-    reminders.replan_pregnancy(pregnancy, today=today)
+    care_plan.replan_pregnancy(pregnancy, today=today)
     audit(
         mother=pregnancy.mother,
         message=None,
@@ -461,7 +458,7 @@ def _record_visit(
         source_message=message,
         **{key: value for key, value in fields.items() if value is not None},
     )
-    reminders.clear_visit(pregnancy, kind=kind, sequence=contact_number)
+    care_plan.clear_visit(pregnancy, kind=kind, sequence=contact_number)
     audit(
         mother=pregnancy.mother,
         message=message,
@@ -491,211 +488,6 @@ def report_risk(
     Pregnancy.objects.filter(pk=pregnancy.pk).update(high_risk=True)
     audit(mother=pregnancy.mother, message=message, action="risk", summary=f"risk: {' '.join(symptoms)}")
     return risk
-
-
-# --- red alerts --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class RaisedAlert:
-    alert: Alert
-    #: False when the RED joined the mother's open alert instead of starting a ladder.
-    new: bool
-    #: Who was sent this RED: level 1 (or the level it climbed to), or the holders of a joined alert.
-    told: list[escalation.Recipient]
-    #: Signs of this RED the alert did not have yet.
-    new_signs: list[str]
-    #: Whether the national duty team was told because nobody local was on duty (or known).
-    national: bool = False
-
-
-@transaction.atomic
-def raise_alert(
-    *,
-    sender_phone: str,
-    reporter: Reporter | None,
-    mother_identifier: str,
-    danger_signs: list[str],
-    location: str = "",
-    message: InboundMessage | None = None,
-) -> RaisedAlert:
-    """A red alert (``RED``), from anyone: it is always raised, and the escalation ladder starts
-    at once. The mother need not be registered; an unknown sender's alert about an unknown mother
-    climbs the national contacts' ladder. A RED for a mother whose alert is still open (even
-    acknowledged) joins it: its new signs go to whoever holds it, and the ladder keeps its
-    timers."""
-    identifier = mother_identifier.upper()
-    mother = find_mother(identifier) if identifier else None
-    pregnancy = mother.pregnancies.order_by("-registered_at").first() if mother else None
-    active_reporter = reporter if reporter and reporter.status == Reporter.Status.ACTIVE else None
-    if identifier:
-        joined = _join_open_alert(identifier, danger_signs, message)
-        if joined is not None:
-            return joined
-    alert = Alert(
-        pregnancy=pregnancy,
-        mother_identifier=identifier,
-        reporter=reporter,
-        sender_phone=sender_phone,
-        facility=_alert_facility(pregnancy, active_reporter),
-        danger_signs=danger_signs,
-        location=location,
-        raised_at=timezone.now(),
-        source_message=message,
-    )
-    try:
-        with transaction.atomic():
-            alert.save()
-    except IntegrityError:  # the same mother's RED raised an alert at this very instant: join it
-        joined = _join_open_alert(identifier, danger_signs, message)
-        if joined is None:
-            raise
-        return joined
-    paging = escalation.plan_ladder(alert)
-    audit(
-        mother=mother,
-        message=message,
-        action="red_alert",
-        summary=f"alert {alert.pk}: {' '.join(danger_signs)}",
-    )
-    return RaisedAlert(
-        alert=alert, new=True, told=paging.people, new_signs=list(danger_signs), national=paging.national
-    )
-
-
-def _alert_facility(pregnancy: Pregnancy | None, reporter: Reporter | None) -> Facility | None:
-    """Whose ladder an alert climbs: the facility now following the mother (after a transfer, the
-    new one), else the sender's, else none (the national contacts' ladder)."""
-    if (
-        pregnancy is not None
-        and lifecycle.stage(pregnancy, today=timezone.localdate()) not in lifecycle.CLOSED
-    ):
-        return pregnancy.facility
-    if reporter is not None:
-        return reporter.facility
-    return pregnancy.facility if pregnancy else None
-
-
-def _join_open_alert(
-    identifier: str, danger_signs: list[str], message: InboundMessage | None
-) -> RaisedAlert | None:
-    alert = (
-        Alert.objects.select_for_update(of=("self",))
-        .select_related("reporter__village", "facility", "acknowledged_by", "pregnancy__village")
-        .filter(mother_identifier=identifier, status__in=[Alert.Status.OPEN, Alert.Status.ACKNOWLEDGED])
-        .first()
-    )
-    if alert is None:
-        return None
-    new_signs = [sign for sign in danger_signs if sign not in alert.danger_signs]
-    told: list[escalation.Recipient] = []
-    if new_signs:
-        alert.danger_signs = [*alert.danger_signs, *new_signs]
-        alert.save(update_fields=["danger_signs"])
-        told = escalation.tell_holders(alert, new_signs)
-    else:
-        told = escalation.holders(alert)
-    audit(
-        mother=alert.pregnancy.mother if alert.pregnancy else None,
-        message=message,
-        action="red_alert_joined",
-        summary=f"alert {alert.pk} joined: {' '.join(new_signs) or 'no new signs'}",
-    )
-    return RaisedAlert(alert=alert, new=False, told=told, new_signs=new_signs)
-
-
-@dataclass(frozen=True)
-class Acknowledgement:
-    alert: Alert
-    #: False when someone else had already acknowledged it.
-    first: bool
-
-
-@transaction.atomic
-def acknowledge_alert(
-    *, staff: Staff, alert_number: int | None, message: InboundMessage | None = None
-) -> Acknowledgement:
-    """``OK <n>`` from any staff phone stops the ladder and tells the volunteer who responded.
-    ``OK`` alone works when exactly one alert of the staff member's facility or district is open."""
-    if alert_number is None:
-        open_alerts = list(open_alerts_for(staff)[:2])
-        if len(open_alerts) != 1:
-            raise Refusal(
-                _("You have %(count)s open alerts: reply OK <alert number>.")
-                % {"count": open_alerts_for(staff).count()}
-                if open_alerts
-                else _("You have no open alert to acknowledge.")
-            )
-        alert_number = open_alerts[0].pk
-    alert = Alert.objects.select_related("reporter", "acknowledged_by").filter(pk=alert_number).first()
-    if alert is None:
-        raise Refusal(_("There is no alert number %(number)s.") % {"number": alert_number})
-    if alert.status == Alert.Status.CLOSED:
-        raise Refusal(_("Alert %(number)s is already closed.") % {"number": alert_number})
-    now = timezone.now()
-    first = bool(
-        Alert.objects.filter(pk=alert.pk, status=Alert.Status.OPEN).update(
-            status=Alert.Status.ACKNOWLEDGED, acknowledged_at=now, acknowledged_by=staff
-        )
-    )
-    alert.refresh_from_db()
-    if first:
-        escalation.cancel_ladder(alert)
-        escalation.tell_volunteer_who_responded(alert)
-        audit(
-            mother=alert.pregnancy.mother if alert.pregnancy else None,
-            message=message,
-            action="alert_acknowledged",
-            summary=f"alert {alert.pk} acknowledged by {staff.name} {staff.phone}",
-        )
-    return Acknowledgement(alert=alert, first=first)
-
-
-def open_alerts_for(staff: Staff):
-    alerts = Alert.objects.filter(status=Alert.Status.OPEN).order_by("raised_at")
-    if staff.facility_id:
-        return alerts.filter(
-            models.Q(facility_id=staff.facility_id) | models.Q(facility__parent_id=staff.facility_id)
-        )
-    return alerts.filter(facility__district_id=staff.district_id)
-
-
-@transaction.atomic
-def close_alert(
-    *,
-    reporter: Reporter | None,
-    mother_identifier: str,
-    statuses: list[str],
-    intervention: str = "",
-    ambulance: str = "",
-    sender_phone: str = "",
-    message: InboundMessage | None = None,
-) -> Alert:
-    """``RAR``: the outcome of the mother's open alert; closes it and stops its ladder. An active
-    volunteer may close any alert for the mother; any other phone (a pending volunteer, a
-    stranger) only the alert it raised itself."""
-    alerts = Alert.objects.filter(mother_identifier=mother_identifier.upper()).exclude(
-        status=Alert.Status.CLOSED
-    )
-    if reporter is None or reporter.status != Reporter.Status.ACTIVE:
-        alerts = alerts.filter(sender_phone=sender_phone)
-    alert = alerts.order_by("-raised_at").first()
-    if alert is None:
-        raise Refusal(_("No open alert for %(id)s; nothing was recorded.") % {"id": mother_identifier})
-    alert.status = Alert.Status.CLOSED
-    alert.closed_at = timezone.now()
-    alert.outcome_statuses = statuses
-    alert.intervention = intervention
-    alert.ambulance = ambulance
-    alert.save(update_fields=["status", "closed_at", "outcome_statuses", "intervention", "ambulance"])
-    escalation.cancel_ladder(alert)
-    audit(
-        mother=alert.pregnancy.mother if alert.pregnancy else None,
-        message=message,
-        action="alert_closed",
-        summary=f"alert {alert.pk} closed: {' '.join(statuses)} {intervention} {ambulance}".strip(),
-    )
-    return alert
 
 
 # --- births, deaths, moves ---------------------------------------------------------------------
@@ -751,7 +543,7 @@ def record_birth(
         )
         pregnancy.status, pregnancy.closed_on = Pregnancy.Status.DELIVERED, birth_date
         pregnancy.save(update_fields=["status", "closed_on"])
-        reminders.plan_postnatal(pregnancy, birth_date=birth_date, today=today)
+        care_plan.plan_postnatal(pregnancy, birth_date=birth_date, today=today)
     recorded = set(birth.babies.values_list("child_number", flat=True))
     repeated = [baby.child_number for baby in babies if baby.child_number in recorded]
     if repeated:
@@ -823,15 +615,15 @@ def record_death(
             pregnancy.closed_on or date_of_death,
         )
         pregnancy.save(update_fields=["status", "closed_on"])
-        reminders.cancel_remaining(pregnancy)
+        care_plan.cancel_remaining(pregnancy)
     elif kind == Kind.MISCARRIAGE:
         pregnancy.status, pregnancy.closed_on = Pregnancy.Status.LOST, date_of_death
         pregnancy.save(update_fields=["status", "closed_on"])
-        reminders.cancel_remaining(pregnancy)
+        care_plan.cancel_remaining(pregnancy)
     elif kind == Kind.STILLBIRTH and pregnancy.status == Pregnancy.Status.ACTIVE:
         pregnancy.status, pregnancy.closed_on = Pregnancy.Status.DELIVERED, date_of_death
         pregnancy.save(update_fields=["status", "closed_on"])
-        reminders.plan_postnatal(pregnancy, birth_date=date_of_death, today=today or timezone.localdate())
+        care_plan.plan_postnatal(pregnancy, birth_date=date_of_death, today=today or timezone.localdate())
     audit(
         mother=pregnancy.mother,
         message=message,
@@ -943,7 +735,7 @@ def record_departure(
         # A move after the birth keeps the pregnancy's end (the birth) as its closing date.
         pregnancy.status, pregnancy.closed_on = Pregnancy.Status.MOVED, pregnancy.closed_on or today
         pregnancy.save(update_fields=["status", "closed_on"])
-        reminders.cancel_remaining(pregnancy)
+        care_plan.cancel_remaining(pregnancy)
         audit(mother=mother, message=message, action="moved_away", summary="moved away")
         return pregnancy
     village = Location.objects.filter(code=new_village_code, level=Location.Level.VILLAGE).first()

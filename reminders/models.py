@@ -1,67 +1,9 @@
-"""Planned reminders and escalation steps: rows with a due time and a status. Celery only
-executes them; a periodic sweep over due rows is the scheduler."""
+"""What the reminder sweeps did: the day's digest of each volunteer and the morning check of
+each facility's duty cover. Their unique keys make every sweep safe to run twice. (The planned
+visit reminders and the alert ladder's steps are ``maternal.models.Reminder`` and
+``EscalationStep``: the domain plans them, this app sends them when due.)"""
 
 from django.db import models
-
-
-class Reminder(models.Model):
-    class Kind(models.TextChoices):
-        ANC = "anc", "Antenatal contact"
-        BIRTH_PREPAREDNESS = "birth_prep", "Birth preparedness"
-        POST_EDD = "post_edd", "Follow-up after the due date"
-        PNC = "pnc", "Postnatal contact"
-
-    class Status(models.TextChoices):
-        PLANNED = "planned"
-        SENT = "sent"
-        CLEARED = "cleared", "Visit reported"
-        MISSED = "missed", "Missed visit"
-        CANCELLED = "cancelled"
-        EXPIRED = "expired", "Expired (not sent in time)"
-
-    pregnancy = models.ForeignKey("maternal.Pregnancy", on_delete=models.CASCADE, related_name="reminders")
-    kind = models.CharField(max_length=10, choices=Kind.choices)
-    sequence = models.PositiveSmallIntegerField()
-    due_date = models.DateField()
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PLANNED)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    missed_on = models.DateField(null=True, blank=True, help_text="When the missed-visit follow-up went out.")
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["pregnancy", "kind", "sequence"], name="one_reminder_per_contact")
-        ]
-        indexes = [models.Index(fields=["status", "due_date"])]
-        ordering = ["due_date", "kind", "sequence"]
-
-    def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.sequence} due {self.due_date}"
-
-
-#: The reminders of a contact with a health worker: only these become missed visits. The birth
-#: preparedness reminder and the follow-up after the EDD are not visits.
-VISIT_KINDS = (Reminder.Kind.ANC, Reminder.Kind.PNC)
-
-
-class EscalationStep(models.Model):
-    """One level of a red alert's ladder, due at a time; runs at most once."""
-
-    class Status(models.TextChoices):
-        PENDING = "pending"
-        DONE = "done"
-        CANCELLED = "cancelled", "Cancelled (acknowledged)"
-
-    alert = models.ForeignKey("maternal.Alert", on_delete=models.CASCADE, related_name="escalation_steps")
-    level = models.PositiveSmallIntegerField()
-    due_at = models.DateTimeField()
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
-    ran_at = models.DateTimeField(null=True, blank=True)
-    recipients = models.PositiveSmallIntegerField(default=0)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["alert", "level"], name="one_step_per_level")]
-        indexes = [models.Index(fields=["status", "due_at"])]
-        ordering = ["alert", "level"]
 
 
 class Digest(models.Model):
@@ -71,7 +13,7 @@ class Digest(models.Model):
     reporter = models.ForeignKey("maternal.Reporter", on_delete=models.CASCADE, related_name="digests")
     day = models.DateField()
     created_at = models.DateTimeField(auto_now_add=True)
-    reminders = models.ManyToManyField(Reminder, related_name="digests")
+    reminders = models.ManyToManyField("maternal.Reminder", related_name="digests")
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["reporter", "day"], name="one_digest_per_day")]

@@ -1,7 +1,6 @@
-"""Plan, clear and send visit reminders (README, "Configuration"; docs/clinical-rules.md).
+"""Send the care plans' reminders when due (README, "Configuration"; docs/clinical-rules.md).
 
-Each planned reminder is a row; reporting a visit clears it, closing a pregnancy cancels what is
-left. Once a day, inside the sending window, each volunteer gets one digest of the mothers due
+The rows are planned, cleared and cancelled by ``maternal.care_plan``. Once a day, inside the sending window, each volunteer gets one digest of the mothers due
 and of the visits newly missed. Sending a digest is one transaction that creates the day's
 ``Digest`` row (unique per volunteer and day), claims the reminders and queues the SMS in the
 outbox, so no retry, restart or second beat can send it twice.
@@ -11,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Collection, Iterable
+from collections.abc import Collection
 from datetime import date, datetime, time
 
 from django.conf import settings
@@ -20,107 +19,20 @@ from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from maternal.models import Pregnancy, Reporter, RiskReport, Staff
+from maternal.models import VISIT_KINDS, Pregnancy, Reminder, Reporter, RiskReport, Staff
 from maternal.sms import codes
 from messaging.gsm import split_parts
 from messaging.models import OutgoingMessage
 from messaging.services import send_sms
-from reminders.models import VISIT_KINDS, Digest, Reminder
-from reminders.schedules import PlannedContact, antenatal_plan, postnatal_plan
+from reminders.models import Digest
 
 logger = logging.getLogger(__name__)
 Status = Reminder.Status
-OPEN_STATUSES = [Status.PLANNED, Status.SENT]
 #: What is still followed, by the pregnancy's status: the antenatal plan while she is pregnant, her
 #: postnatal contacts after the birth (docs/lifecycle.md). Nothing is sent about any other status.
 FOLLOWED = Q(pregnancy__status=Pregnancy.Status.ACTIVE) | Q(
     pregnancy__status=Pregnancy.Status.DELIVERED, kind=Reminder.Kind.PNC
 )
-
-
-# --- planning ------------------------------------------------------------------------------
-
-
-def _create(pregnancy: Pregnancy, plan: list[PlannedContact], today: date) -> int:
-    """Rows for the contacts still ahead; idempotent (existing rows are left alone)."""
-    rows = [
-        Reminder(pregnancy=pregnancy, kind=item.kind, sequence=item.sequence, due_date=item.due_date)
-        for item in plan
-        if item.due_date >= today
-    ]
-    Reminder.objects.bulk_create(rows, ignore_conflicts=True)
-    return len(rows)
-
-
-def plan_pregnancy(pregnancy: Pregnancy, *, today: date) -> int:
-    """Plan the antenatal, birth-preparedness and post-EDD reminders still ahead. A woman
-    registered late gets no reminder (and no missed follow-up) for contacts already past."""
-    return _create(pregnancy, _antenatal_plan(pregnancy), today)
-
-
-def _antenatal_plan(pregnancy: Pregnancy) -> list[PlannedContact]:
-    return antenatal_plan(
-        pregnancy.last_menstrual_period,
-        pregnancy.expected_delivery_date,
-        next_visit_date=pregnancy.next_visit_date,
-    )
-
-
-def plan_pregnancies(pregnancies: Iterable[Pregnancy], *, today: date, batch_size: int = 5000) -> int:
-    """``plan_pregnancy`` for many pregnancies (seeding, imports, benchmarks): the same rows,
-    written ``batch_size`` at a time instead of one insert per pregnancy."""
-    planned, rows = 0, []
-    for pregnancy in pregnancies:
-        plan = _antenatal_plan(pregnancy)
-        rows += [
-            Reminder(pregnancy=pregnancy, kind=item.kind, sequence=item.sequence, due_date=item.due_date)
-            for item in plan
-            if item.due_date >= today
-        ]
-        if len(rows) >= batch_size:
-            Reminder.objects.bulk_create(rows, ignore_conflicts=True)
-            planned, rows = planned + len(rows), []
-    Reminder.objects.bulk_create(rows, ignore_conflicts=True)
-    return planned + len(rows)
-
-
-def replan_pregnancy(pregnancy: Pregnancy, *, today: date) -> int:
-    """After the LMP changed: drop the antenatal reminders not yet sent and plan again."""
-    pregnancy.reminders.filter(status=Status.PLANNED).exclude(kind=Reminder.Kind.PNC).delete()
-    return plan_pregnancy(pregnancy, today=today)
-
-
-def plan_postnatal(pregnancy: Pregnancy, *, birth_date: date, today: date) -> int:
-    """A birth ends the antenatal plan and starts the postnatal contacts."""
-    pregnancy.reminders.filter(status__in=OPEN_STATUSES).exclude(kind=Reminder.Kind.PNC).update(
-        status=Status.CANCELLED
-    )
-    return _create(pregnancy, postnatal_plan(birth_date), today)
-
-
-def clear_visit(pregnancy: Pregnancy, *, kind: str, sequence: int) -> bool:
-    """A reported visit clears its reminder (sent or not). Returns whether one was cleared."""
-    return bool(
-        pregnancy.reminders.filter(
-            kind=kind, sequence=sequence, status__in=[*OPEN_STATUSES, Status.MISSED]
-        ).update(status=Status.CLEARED)
-    )
-
-
-def promised(pregnancy: Pregnancy, *, kind: str, today: date, after: int = 0) -> list[Reminder]:
-    """The reminders of ``kind`` still to be sent on or after ``today`` (numbered above ``after``):
-    what a reply may promise, read from the rows that will send it."""
-    return list(
-        pregnancy.reminders.filter(kind=kind, sequence__gt=after, status=Status.PLANNED, due_date__gte=today)
-    )
-
-
-def cancel_remaining(pregnancy: Pregnancy) -> int:
-    """Closing a pregnancy (loss, death, move) cancels what is left."""
-    return pregnancy.reminders.filter(status__in=OPEN_STATUSES).update(status=Status.CANCELLED)
-
-
-# --- sending -------------------------------------------------------------------------------
 
 
 def in_sending_window(moment: datetime) -> bool:

@@ -3,14 +3,15 @@
 from celery import shared_task
 from django.conf import settings
 
+from maternal import alerts
 from messaging.locks import single_run
-from reminders import cover, escalation, services
+from reminders import cover, services
 
 
 @shared_task(time_limit=300, soft_time_limit=270)
 def sweep_escalations() -> dict[str, int]:
     with single_run("sweep_escalations", timeout=settings.SWEEP_INTERVAL) as acquired:
-        return escalation.sweep_escalations() if acquired else {"skipped": 1}
+        return alerts.sweep_escalations() if acquired else {"skipped": 1}
 
 
 @shared_task(time_limit=1800, soft_time_limit=1750)

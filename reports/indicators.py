@@ -50,10 +50,21 @@ from django.db.models.functions import Coalesce, RowNumber, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from maternal.models import Alert, Baby, Birth, Death, Facility, Pregnancy, Reporter, Visit
+from maternal.models import (
+    VISIT_KINDS,
+    Alert,
+    Baby,
+    Birth,
+    Death,
+    Facility,
+    Pregnancy,
+    Reminder,
+    Reporter,
+    Visit,
+)
 from maternal.sms.grammar import FACILITY_PLACES  # birth places that count as a facility birth
 from messaging.models import InboundMessage
-from reminders.models import VISIT_KINDS, CoverCheck, Reminder
+from reminders.models import CoverCheck
 from reports.months import Month
 
 #: The response target for a red alert.

@@ -24,14 +24,25 @@ from datetime import date, timedelta
 
 from django.db.models import Count, F, Q
 
-from maternal.models import Alert, AuditEntry, Birth, Death, Mother, Pregnancy, RiskReport, Staff, Visit
+from maternal import alerts
+from maternal.models import (
+    Alert,
+    AuditEntry,
+    Birth,
+    Death,
+    EscalationStep,
+    Mother,
+    Pregnancy,
+    Reminder,
+    RiskReport,
+    Staff,
+    Visit,
+)
+from maternal.schedules import antenatal_plan
 from maternal.sms.grammar import GRAMMARS
 from messaging import ratelimit
 from messaging.models import InboundMessage, OutgoingMessage
 from messaging.services import simulate
-from reminders import escalation
-from reminders.models import EscalationStep, Reminder
-from reminders.schedules import antenatal_plan
 from tests.factories import FacilityFactory, ReporterFactory, StaffFactory, location_tree
 from tests.services import ROOT
 
@@ -515,9 +526,9 @@ def half_written_records() -> list[str]:
         )
     problems += _reminder_problems()
     for alert in Alert.objects.annotate(steps=Count("escalation_steps")):
-        if alert.steps != escalation.level_count(alert):
+        if alert.steps != alerts.level_count(alert):
             problems.append(
-                f"alert {alert.pk} has {alert.steps} escalation steps, not {escalation.level_count(alert)}"
+                f"alert {alert.pk} has {alert.steps} escalation steps, not {alerts.level_count(alert)}"
             )
     audited_alerts = {
         int(summary.split()[1].rstrip(":"))

@@ -11,9 +11,9 @@ from datetime import date, datetime
 import time_machine
 from django.test import TestCase
 
+from maternal.alerts import sweep_escalations
 from messaging.models import OutgoingMessage
 from messaging.services import inline_delivery, simulate, sweep_outbox
-from reminders.escalation import sweep_escalations
 from reminders.services import send_due_reminders
 from tests.conftest import KIGALI
 

@@ -11,9 +11,20 @@ from zoneinfo import ZoneInfo
 import factory
 from django.contrib.auth.models import Permission, User
 
-from maternal.models import Alert, Baby, Birth, Death, Facility, Location, Pregnancy, Reporter, Visit
+from maternal.models import (
+    Alert,
+    Baby,
+    Birth,
+    Death,
+    Facility,
+    Location,
+    Pregnancy,
+    Reminder,
+    Reporter,
+    Visit,
+)
 from messaging.models import InboundMessage
-from reminders.models import CoverCheck, Reminder
+from reminders.models import CoverCheck
 from reports.models import OfficialProfile
 from tests.factories import LocationFactory, PregnancyFactory, ReporterFactory
 

@@ -15,11 +15,11 @@ from django.db import connection
 from django.utils import timezone
 from rapidsms.backends.database.models import BackendMessage
 
-from maternal.models import Alert, Staff
+from maternal import care_plan
+from maternal.models import Alert, EscalationStep, Reminder, Staff
 from messaging.models import OutgoingMessage
 from messaging.services import queue_message
-from reminders import services as reminder_services
-from reminders.models import CoverCheck, Digest, EscalationStep, Reminder
+from reminders.models import CoverCheck, Digest
 from reminders.tasks import send_due_reminders
 from tests.factories import FacilityFactory, PregnancyFactory, ReporterFactory, StaffFactory, location_tree
 from tests.services import CeleryProcess, cut_other_database_connections, wait_until
@@ -92,7 +92,7 @@ def volunteers_with_due_reminders(count: int) -> list:
         pregnancy = PregnancyFactory(
             reporter=ReporterFactory(facility=facility), last_menstrual_period=today - timedelta(weeks=20)
         )
-        reminder_services.plan_pregnancy(pregnancy, today=today)
+        care_plan.plan_pregnancy(pregnancy, today=today)
         volunteers.append(pregnancy.reporter)
     return volunteers
 

@@ -6,9 +6,9 @@ from datetime import datetime, timedelta
 import pytest
 import time_machine
 
-from maternal.models import Alert, Staff
-from reminders import escalation, tasks
-from reminders.models import EscalationStep
+from maternal import alerts
+from maternal.models import Alert, EscalationStep, Staff
+from reminders import tasks
 from tests.clock import sent_at
 from tests.conftest import KIGALI
 from tests.factories import FacilityFactory, PregnancyFactory, ReporterFactory, StaffFactory, location_tree
@@ -91,7 +91,7 @@ def test_each_level_is_sent_once_however_often_it_is_run(raise_red, people):
     assert run_due(10) == {} and run_due(11) == {}
     step = EscalationStep.objects.get(level=2)
     with time_machine.travel(RAISED + timedelta(minutes=12), tick=False):
-        assert escalation.run_step(step.pk).people == []
+        assert alerts.run_step(step.pk).people == []
     assert len(first) == 2
 
 

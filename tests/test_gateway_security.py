@@ -21,12 +21,11 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
-from maternal.models import Alert, AuditEntry, Mother, Pregnancy
+from maternal.models import Alert, AuditEntry, Mother, Pregnancy, Reminder
 from messaging import ratelimit
 from messaging.gsm import is_gsm
 from messaging.models import InboundMessage, OutgoingMessage
 from messaging.services import simulate
-from reminders.models import Reminder
 from tests.conftest import KIGALI
 from tests.factories import ReporterFactory, StaffFactory
 from tests.kannel import WebApp, deployed_environment, running

@@ -23,9 +23,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from maternal import lifecycle
-from maternal.models import Pregnancy
+from maternal.models import VISIT_KINDS, Pregnancy, Reminder
 from messaging.models import OutgoingMessage
-from reminders.models import VISIT_KINDS, Reminder
 from tests.factories import FacilityFactory, LocationFactory, ReporterFactory, location_tree
 from tests.lives import Promise, Walk, promises
 

@@ -10,10 +10,9 @@ import pytest
 import time_machine
 from django.db import connection
 
-from maternal.models import Alert, Reporter, Staff
+from maternal.models import Alert, EscalationStep, Reporter, Staff
 from maternal.sms import codes
 from messaging.services import receive_sms
-from reminders.models import EscalationStep
 from tests.clock import sent_at
 from tests.conftest import KIGALI
 from tests.factories import FacilityFactory, PregnancyFactory, ReporterFactory, StaffFactory, location_tree

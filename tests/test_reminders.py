@@ -4,10 +4,12 @@ from datetime import date, timedelta
 
 import pytest
 
+from maternal import care_plan
 from maternal import services as maternal
+from maternal.models import Reminder
 from messaging.models import OutgoingMessage
-from reminders import services, tasks
-from reminders.models import Digest, Reminder
+from reminders import tasks
+from reminders.models import Digest
 from tests.clock import at, run_due
 from tests.factories import PregnancyFactory, ReporterFactory
 
@@ -23,7 +25,7 @@ ANC2_DUE = date(2026, 12, 24)
 def pregnancy(db):
     with at(date(2026, 11, 26)):
         pregnancy = PregnancyFactory(last_menstrual_period=LMP, reporter=ReporterFactory(language="en"))
-        services.plan_pregnancy(pregnancy, today=date(2026, 11, 26))
+        care_plan.plan_pregnancy(pregnancy, today=date(2026, 11, 26))
     return pregnancy
 
 
@@ -37,7 +39,7 @@ def test_registration_plans_every_contact_still_ahead(pregnancy):
 def test_the_focused_antenatal_model_plans_four_visits_at_16_26_32_and_36_weeks(db, settings):
     settings.ANC_SCHEDULE = "focused4"
     early = PregnancyFactory(last_menstrual_period=date(2026, 11, 1))
-    services.plan_pregnancy(early, today=date(2026, 11, 26))
+    care_plan.plan_pregnancy(early, today=date(2026, 11, 26))
     weeks = [
         (due - early.last_menstrual_period).days // 7
         for due in early.reminders.filter(kind="anc").values_list("due_date", flat=True)
@@ -47,12 +49,12 @@ def test_the_focused_antenatal_model_plans_four_visits_at_16_26_32_and_36_weeks(
 
 def test_late_registration_gets_no_reminder_for_contacts_already_past(db):
     late = PregnancyFactory(last_menstrual_period=date(2026, 4, 29))  # 30 weeks and a day on 26.11.2026
-    services.plan_pregnancy(late, today=date(2026, 11, 26))
+    care_plan.plan_pregnancy(late, today=date(2026, 11, 26))
     assert list(late.reminders.filter(kind="anc").values_list("sequence", flat=True)) == [5, 6, 7, 8]
 
 
 def test_planning_twice_creates_nothing_more(pregnancy):
-    services.plan_pregnancy(pregnancy, today=date(2026, 11, 26))
+    care_plan.plan_pregnancy(pregnancy, today=date(2026, 11, 26))
     assert pregnancy.reminders.count() == 9
 
 
@@ -83,7 +85,7 @@ def test_a_second_run_the_same_day_sends_nothing_more(pregnancy):
 
 def test_all_mothers_due_for_a_volunteer_share_one_digest(pregnancy):
     second = PregnancyFactory(last_menstrual_period=LMP, reporter=pregnancy.reporter)
-    services.plan_pregnancy(second, today=date(2026, 11, 26))
+    care_plan.plan_pregnancy(second, today=date(2026, 11, 26))
     lines = run_due(ANC2_DUE)
     assert len(lines) == 1
     assert pregnancy.mother.identifier in lines[0] and second.mother.identifier in lines[0]
@@ -92,7 +94,7 @@ def test_all_mothers_due_for_a_volunteer_share_one_digest(pregnancy):
 def test_a_long_digest_is_split_into_160_character_parts(pregnancy):
     for _ in range(11):
         other = PregnancyFactory(last_menstrual_period=LMP, reporter=pregnancy.reporter)
-        services.plan_pregnancy(other, today=date(2026, 11, 26))
+        care_plan.plan_pregnancy(other, today=date(2026, 11, 26))
     run_due(ANC2_DUE)
     parts = list(OutgoingMessage.objects.filter(kind="reminder").values_list("text", flat=True))
     assert len(parts) > 1 and all(len(part) <= 160 for part in parts)
@@ -107,12 +109,12 @@ def test_the_digest_uses_the_language_of_the_volunteer_at_send_time(pregnancy, s
 
 def test_a_pregnancy_closed_the_day_before_gets_no_reminder(pregnancy):
     with at(ANC2_DUE - timedelta(days=1)):
-        services.cancel_remaining(pregnancy)
+        care_plan.cancel_remaining(pregnancy)
     assert run_due(ANC2_DUE) == []
 
 
 def test_a_reported_visit_is_not_reminded(pregnancy):
-    services.clear_visit(pregnancy, kind="anc", sequence=2)
+    care_plan.clear_visit(pregnancy, kind="anc", sequence=2)
     assert run_due(ANC2_DUE) == []
 
 
@@ -212,7 +214,7 @@ def delivered(db):
         pregnancy = PregnancyFactory(
             last_menstrual_period=date(2026, 2, 20), reporter=ReporterFactory(language="en")
         )
-        services.plan_pregnancy(pregnancy, today=date(2026, 11, 26))
+        care_plan.plan_pregnancy(pregnancy, today=date(2026, 11, 26))
         maternal.record_birth(
             reporter=pregnancy.reporter,
             mother_identifier=pregnancy.mother.identifier,

@@ -9,11 +9,11 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from maternal.models import Staff
+from maternal import alerts, care_plan
+from maternal.models import EscalationStep, Reminder, Staff
 from messaging.models import OutgoingMessage
 from messaging.services import receive_sms, send_sms
-from reminders import escalation, services
-from reminders.models import EscalationStep, Reminder
+from reminders import services
 from tests.factories import FacilityFactory, PregnancyFactory, ReporterFactory, StaffFactory
 
 PRODUCTION = "kannel-backend"
@@ -65,7 +65,7 @@ def test_an_alert_to_a_midwife_who_used_the_tester_goes_through_the_production_b
         receive_sms(
             backend=PRODUCTION, identity=str(volunteer.phone), text=f"RED {pregnancy.mother.identifier} he"
         )
-    escalation.sweep_escalations()
+    alerts.sweep_escalations()
     alert = last_to(midwife.phone)
     assert (alert.kind, alert.backend, alert.identity) == (
         OutgoingMessage.Kind.ALERT,
@@ -85,7 +85,7 @@ def test_a_later_escalation_level_to_a_phone_that_used_the_tester_goes_through_t
             backend=PRODUCTION, identity=str(volunteer.phone), text=f"RED {pregnancy.mother.identifier} he"
         )
     step = EscalationStep.objects.get(level=2)
-    escalation.run_step(step.pk, now=step.due_at)
+    alerts.run_step(step.pk, now=step.due_at)
     assert last_to(in_charge.phone).backend == PRODUCTION
 
 
@@ -95,7 +95,7 @@ def test_a_reminder_digest_to_a_volunteer_who_used_the_tester_goes_through_the_p
     settings.REMINDER_WINDOW = ("00:00", "23:59:59")
     from_tester(volunteer.phone, "WHO", django_capture_on_commit_callbacks)
     pregnancy = PregnancyFactory(reporter=volunteer)
-    services.plan_pregnancy(pregnancy, today=timezone.localdate())
+    care_plan.plan_pregnancy(pregnancy, today=timezone.localdate())
     Reminder.objects.filter(pregnancy=pregnancy).update(due_date=timezone.localdate())
     with time_machine.travel(timezone.now() + timedelta(minutes=1)):
         services.send_due_reminders()

@@ -5,9 +5,19 @@ from datetime import date
 
 import pytest
 
-from maternal.models import Alert, AuditEntry, Baby, Birth, Death, Pregnancy, Staff, Visit
+from maternal.models import (
+    Alert,
+    AuditEntry,
+    Baby,
+    Birth,
+    Death,
+    EscalationStep,
+    Pregnancy,
+    Reminder,
+    Staff,
+    Visit,
+)
 from messaging.models import OutgoingMessage
-from reminders.models import EscalationStep, Reminder
 from tests.clock import run_due
 from tests.factories import FacilityFactory, ReporterFactory, StaffFactory, location_tree
 

@@ -39,7 +39,7 @@ def conversation(reply, sms, language: str, number: int, scenario: str) -> str:
     volunteer = ReporterFactory(language=language)
     staff = StaffFactory(facility=volunteer.facility, language=language)
     pregnancy = PregnancyFactory(reporter=volunteer, last_menstrual_period=date(2026, 2, 20))  # 39 weeks
-    from reminders.services import plan_pregnancy
+    from maternal.care_plan import plan_pregnancy
 
     plan_pregnancy(pregnancy, today=pregnancy.registered_on)
     before, message = SCENARIOS[scenario]

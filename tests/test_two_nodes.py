@@ -25,10 +25,9 @@ import requests
 from django.db import connection
 from django.utils import timezone
 
-from maternal.models import Staff
+from maternal.models import EscalationStep, Staff
 from messaging.models import InboundMessage, OutgoingMessage
 from messaging.services import SENDING_LEASE
-from reminders.models import EscalationStep
 from tests.factories import FacilityFactory, PregnancyFactory, ReporterFactory, StaffFactory
 from tests.kannel import deployed_environment
 from tests.nodes import Node

@@ -6,7 +6,7 @@
 
 from django.utils.translation import gettext as _
 
-from maternal import services
+from maternal import alerts
 from maternal.sms.conversation import Context, Senders, reply_to
 from maternal.sms.grammar import Acknowledgement
 
@@ -17,7 +17,7 @@ from maternal.sms.grammar import Acknowledgement
     not_staff=lambda sender: _("Only health staff can acknowledge alerts."),
 )
 def acknowledgement(context: Context, command: Acknowledgement) -> str:
-    result = services.acknowledge_alert(
+    result = alerts.acknowledge_alert(
         staff=context.sender.staff, alert_number=command.alert_number, message=context.message
     )
     alert = result.alert

@@ -8,7 +8,7 @@ raised the alert (a volunteer still waiting for approval is reminded to send it,
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from maternal import services
+from maternal import alerts
 from maternal.sms import codes
 from maternal.sms.conversation import Context, Senders, reply_to
 from maternal.sms.grammar import AlertResult
@@ -16,7 +16,7 @@ from maternal.sms.grammar import AlertResult
 
 @reply_to(AlertResult, senders=Senders.ANYONE)
 def alert_result(context: Context, command: AlertResult) -> str:
-    alert = services.close_alert(
+    alert = alerts.close_alert(
         reporter=context.sender.reporter,
         sender_phone=context.sender.phone,
         mother_identifier=command.mother_id.value,

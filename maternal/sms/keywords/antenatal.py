@@ -7,11 +7,11 @@
 from django.utils.translation import gettext as _
 
 from maternal import services
+from maternal.care_plan import promised
+from maternal.models import Reminder
 from maternal.sms.conversation import Context, reply_to
 from maternal.sms.grammar import AncReport
 from maternal.sms.replies import date_text
-from reminders.models import Reminder
-from reminders.services import promised
 
 
 @reply_to(AncReport)

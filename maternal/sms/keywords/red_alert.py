@@ -14,12 +14,11 @@ fits one SMS; a problem in a RED that was raised is a note in it, never "not rec
 
 from django.utils.translation import gettext as _
 
-from maternal import services
+from maternal import alerts, services
 from maternal.sms.conversation import Context, Senders, reply_to
 from maternal.sms.errors import ParseError
 from maternal.sms.grammar import RedAlert, tokenize
 from maternal.sms.replies import error_details, error_reply, fit_with_note
-from reminders.escalation import Recipient, ambulance_number
 
 #: Names longer than this in a reply are replaced by their count, so that the reply fits one SMS.
 MAX_NAMES_LENGTH = 60
@@ -48,8 +47,8 @@ def red_alert(context: Context, command: RedAlert) -> str:
     return fit_with_note(confirmation(raised), note)
 
 
-def _raise(context: Context, identifier: str, signs: list[str], location: str) -> services.RaisedAlert:
-    return services.raise_alert(
+def _raise(context: Context, identifier: str, signs: list[str], location: str) -> alerts.RaisedAlert:
+    return alerts.raise_alert(
         sender_phone=context.sender.phone,
         reporter=context.sender.reporter,
         mother_identifier=identifier,
@@ -59,9 +58,9 @@ def _raise(context: Context, identifier: str, signs: list[str], location: str) -
     )
 
 
-def confirmation(raised: services.RaisedAlert) -> str:
+def confirmation(raised: alerts.RaisedAlert) -> str:
     alert = raised.alert
-    values = {"number": alert.pk, "ambulance": ambulance_number(alert)}
+    values = {"number": alert.pk, "ambulance": alerts.ambulance_number(alert)}
     if not raised.new:
         if raised.new_signs:
             text = _(
@@ -86,12 +85,12 @@ def confirmation(raised: services.RaisedAlert) -> str:
     }
 
 
-def names(people: list[Recipient]) -> str:
+def names(people: list[alerts.Recipient]) -> str:
     listed = ", ".join(person.name for person in people)
     return listed if len(listed) <= MAX_NAMES_LENGTH else _("%(count)s staff") % {"count": len(people)}
 
 
-def names_and_phones(people: list[Recipient]) -> str:
+def names_and_phones(people: list[alerts.Recipient]) -> str:
     listed = ", ".join(
         f"{person.name} {person.phone}" if person.name != person.phone else person.phone for person in people
     )

@@ -7,10 +7,10 @@ from datetime import datetime
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from maternal.alerts import sweep_escalations
 from messaging.models import OutgoingMessage
 from messaging.services import DELIVERABLE, inline_delivery, sweep_outbox
 from reminders.cover import check_cover
-from reminders.escalation import sweep_escalations
 from reminders.services import send_due_reminders
 
 PARAMETERS_PER_QUERY = 10_000

@@ -1,9 +1,15 @@
-"""The emergency escalation ladder.
+"""Red alerts, from raising to closing, with their escalation ladder.
 
-A red alert gets one ``EscalationStep`` row per level with its due time. Level 1 runs at once, in
-the transaction that raises the alert; later levels run when due unless someone acknowledged the
-alert. Each step is claimed with a conditional update, so ``run_due``, a retried sweep and two
-beats can all try to run it and it still runs once.
+A ``RED`` raises an alert (or joins the mother's open one: its new signs go to whoever holds it);
+``OK <n>`` acknowledges it and tells the volunteer who responded; ``RAR`` closes it. Each of these
+is one transaction with the SMS it sends.
+
+The ladder: an alert gets one ``EscalationStep`` row per level with its due time. Level 1 runs at
+once, in the transaction that raises the alert; later levels run when due (the every-minute
+sweep, ``sweep_escalations``) unless someone acknowledged the alert. Each step is claimed with a
+conditional update, so ``run_due``, a retried sweep and two beats can all try to run it and it
+still runs once. Whom a step paged is returned (``Paging``) and counted on the step, so what the
+RED's reply names is who was paged.
 
 A facility's ladder has three levels (its midwives and nurses; its in-charge and the hospital's
 maternity on-call; the district official). A level with nobody on duty climbs at once; past the
@@ -21,20 +27,226 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from maternal.models import Alert, Facility, Staff
+from maternal import lifecycle
+from maternal.models import Alert, EscalationStep, Facility, Pregnancy, Reporter, Staff
+from maternal.services import Refusal, audit, find_mother
 from maternal.sms import codes
-from messaging.models import OutgoingMessage
+from messaging.models import InboundMessage, OutgoingMessage
 from messaging.services import send_sms
-from reminders.models import EscalationStep
 
 logger = logging.getLogger(__name__)
 StepStatus = EscalationStep.Status
 FACILITY_LEVELS = 3
+
+
+@dataclass(frozen=True)
+class RaisedAlert:
+    alert: Alert
+    #: False when the RED joined the mother's open alert instead of starting a ladder.
+    new: bool
+    #: Who was sent this RED: level 1 (or the level it climbed to), or the holders of a joined alert.
+    told: list[Recipient]
+    #: Signs of this RED the alert did not have yet.
+    new_signs: list[str]
+    #: Whether the national duty team was told because nobody local was on duty (or known).
+    national: bool = False
+
+
+@transaction.atomic
+def raise_alert(
+    *,
+    sender_phone: str,
+    reporter: Reporter | None,
+    mother_identifier: str,
+    danger_signs: list[str],
+    location: str = "",
+    message: InboundMessage | None = None,
+) -> RaisedAlert:
+    """A red alert (``RED``), from anyone: it is always raised, and the escalation ladder starts
+    at once. The mother need not be registered; an unknown sender's alert about an unknown mother
+    climbs the national contacts' ladder. A RED for a mother whose alert is still open (even
+    acknowledged) joins it: its new signs go to whoever holds it, and the ladder keeps its
+    timers."""
+    identifier = mother_identifier.upper()
+    mother = find_mother(identifier) if identifier else None
+    pregnancy = mother.pregnancies.order_by("-registered_at").first() if mother else None
+    active_reporter = reporter if reporter and reporter.status == Reporter.Status.ACTIVE else None
+    if identifier:
+        joined = _join_open_alert(identifier, danger_signs, message)
+        if joined is not None:
+            return joined
+    alert = Alert(
+        pregnancy=pregnancy,
+        mother_identifier=identifier,
+        reporter=reporter,
+        sender_phone=sender_phone,
+        facility=_alert_facility(pregnancy, active_reporter),
+        danger_signs=danger_signs,
+        location=location,
+        raised_at=timezone.now(),
+        source_message=message,
+    )
+    try:
+        with transaction.atomic():
+            alert.save()
+    except IntegrityError:  # the same mother's RED raised an alert at this very instant: join it
+        joined = _join_open_alert(identifier, danger_signs, message)
+        if joined is None:
+            raise
+        return joined
+    paging = plan_ladder(alert)
+    audit(
+        mother=mother,
+        message=message,
+        action="red_alert",
+        summary=f"alert {alert.pk}: {' '.join(danger_signs)}",
+    )
+    return RaisedAlert(
+        alert=alert, new=True, told=paging.people, new_signs=list(danger_signs), national=paging.national
+    )
+
+
+def _alert_facility(pregnancy: Pregnancy | None, reporter: Reporter | None) -> Facility | None:
+    """Whose ladder an alert climbs: the facility now following the mother (after a transfer, the
+    new one), else the sender's, else none (the national contacts' ladder)."""
+    if (
+        pregnancy is not None
+        and lifecycle.stage(pregnancy, today=timezone.localdate()) not in lifecycle.CLOSED
+    ):
+        return pregnancy.facility
+    if reporter is not None:
+        return reporter.facility
+    return pregnancy.facility if pregnancy else None
+
+
+def _join_open_alert(
+    identifier: str, danger_signs: list[str], message: InboundMessage | None
+) -> RaisedAlert | None:
+    alert = (
+        Alert.objects.select_for_update(of=("self",))
+        .select_related("reporter__village", "facility", "acknowledged_by", "pregnancy__village")
+        .filter(mother_identifier=identifier, status__in=[Alert.Status.OPEN, Alert.Status.ACKNOWLEDGED])
+        .first()
+    )
+    if alert is None:
+        return None
+    new_signs = [sign for sign in danger_signs if sign not in alert.danger_signs]
+    told: list[Recipient] = []
+    if new_signs:
+        alert.danger_signs = [*alert.danger_signs, *new_signs]
+        alert.save(update_fields=["danger_signs"])
+        told = tell_holders(alert, new_signs)
+    else:
+        told = holders(alert)
+    audit(
+        mother=alert.pregnancy.mother if alert.pregnancy else None,
+        message=message,
+        action="red_alert_joined",
+        summary=f"alert {alert.pk} joined: {' '.join(new_signs) or 'no new signs'}",
+    )
+    return RaisedAlert(alert=alert, new=False, told=told, new_signs=new_signs)
+
+
+@dataclass(frozen=True)
+class Acknowledgement:
+    alert: Alert
+    #: False when someone else had already acknowledged it.
+    first: bool
+
+
+@transaction.atomic
+def acknowledge_alert(
+    *, staff: Staff, alert_number: int | None, message: InboundMessage | None = None
+) -> Acknowledgement:
+    """``OK <n>`` from any staff phone stops the ladder and tells the volunteer who responded.
+    ``OK`` alone works when exactly one alert of the staff member's facility or district is open."""
+    if alert_number is None:
+        open_alerts = list(open_alerts_for(staff)[:2])
+        if len(open_alerts) != 1:
+            raise Refusal(
+                _("You have %(count)s open alerts: reply OK <alert number>.")
+                % {"count": open_alerts_for(staff).count()}
+                if open_alerts
+                else _("You have no open alert to acknowledge.")
+            )
+        alert_number = open_alerts[0].pk
+    alert = Alert.objects.select_related("reporter", "acknowledged_by").filter(pk=alert_number).first()
+    if alert is None:
+        raise Refusal(_("There is no alert number %(number)s.") % {"number": alert_number})
+    if alert.status == Alert.Status.CLOSED:
+        raise Refusal(_("Alert %(number)s is already closed.") % {"number": alert_number})
+    now = timezone.now()
+    first = bool(
+        Alert.objects.filter(pk=alert.pk, status=Alert.Status.OPEN).update(
+            status=Alert.Status.ACKNOWLEDGED, acknowledged_at=now, acknowledged_by=staff
+        )
+    )
+    alert.refresh_from_db()
+    if first:
+        cancel_ladder(alert)
+        tell_volunteer_who_responded(alert)
+        audit(
+            mother=alert.pregnancy.mother if alert.pregnancy else None,
+            message=message,
+            action="alert_acknowledged",
+            summary=f"alert {alert.pk} acknowledged by {staff.name} {staff.phone}",
+        )
+    return Acknowledgement(alert=alert, first=first)
+
+
+def open_alerts_for(staff: Staff):
+    alerts = Alert.objects.filter(status=Alert.Status.OPEN).order_by("raised_at")
+    if staff.facility_id:
+        return alerts.filter(
+            models.Q(facility_id=staff.facility_id) | models.Q(facility__parent_id=staff.facility_id)
+        )
+    return alerts.filter(facility__district_id=staff.district_id)
+
+
+@transaction.atomic
+def close_alert(
+    *,
+    reporter: Reporter | None,
+    mother_identifier: str,
+    statuses: list[str],
+    intervention: str = "",
+    ambulance: str = "",
+    sender_phone: str = "",
+    message: InboundMessage | None = None,
+) -> Alert:
+    """``RAR``: the outcome of the mother's open alert; closes it and stops its ladder. An active
+    volunteer may close any alert for the mother; any other phone (a pending volunteer, a
+    stranger) only the alert it raised itself."""
+    alerts = Alert.objects.filter(mother_identifier=mother_identifier.upper()).exclude(
+        status=Alert.Status.CLOSED
+    )
+    if reporter is None or reporter.status != Reporter.Status.ACTIVE:
+        alerts = alerts.filter(sender_phone=sender_phone)
+    alert = alerts.order_by("-raised_at").first()
+    if alert is None:
+        raise Refusal(_("No open alert for %(id)s; nothing was recorded.") % {"id": mother_identifier})
+    alert.status = Alert.Status.CLOSED
+    alert.closed_at = timezone.now()
+    alert.outcome_statuses = statuses
+    alert.intervention = intervention
+    alert.ambulance = ambulance
+    alert.save(update_fields=["status", "closed_at", "outcome_statuses", "intervention", "ambulance"])
+    cancel_ladder(alert)
+    audit(
+        mother=alert.pregnancy.mother if alert.pregnancy else None,
+        message=message,
+        action="alert_closed",
+        summary=f"alert {alert.pk} closed: {' '.join(statuses)} {intervention} {ambulance}".strip(),
+    )
+    return alert
+
+
+# --- the ladder -----------------------------------------------------------------------------
 
 
 def level_count(alert: Alert) -> int:

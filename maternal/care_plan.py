@@ -1,0 +1,100 @@
+"""A pregnancy's care plan: its planned contacts (``Reminder`` rows, one per antenatal contact,
+birth-preparedness reminder, follow-up after the due date and postnatal contact), planned from the
+schedules in ``maternal.schedules`` (docs/clinical-rules.md).
+
+Registering plans the contacts still ahead; reporting a visit clears its row; a birth ends the
+antenatal plan and starts the postnatal one; closing a pregnancy cancels what is left. What a
+reply promises is read back from these rows (``promised``), so a reply never promises a visit
+that will not be reminded. Sending is the ``reminders`` app's job.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+from maternal.models import Pregnancy, Reminder
+from maternal.schedules import PlannedContact, antenatal_plan, postnatal_plan
+
+Status = Reminder.Status
+#: Reminders still to do: planned, or sent with the visit not reported yet.
+OPEN_STATUSES = [Status.PLANNED, Status.SENT]
+
+
+def _create(pregnancy: Pregnancy, plan: list[PlannedContact], today: date) -> int:
+    """Rows for the contacts still ahead; idempotent (existing rows are left alone)."""
+    rows = [
+        Reminder(pregnancy=pregnancy, kind=item.kind, sequence=item.sequence, due_date=item.due_date)
+        for item in plan
+        if item.due_date >= today
+    ]
+    Reminder.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows)
+
+
+def plan_pregnancy(pregnancy: Pregnancy, *, today: date) -> int:
+    """Plan the antenatal, birth-preparedness and post-EDD reminders still ahead. A woman
+    registered late gets no reminder (and no missed follow-up) for contacts already past."""
+    return _create(pregnancy, _antenatal_plan(pregnancy), today)
+
+
+def _antenatal_plan(pregnancy: Pregnancy) -> list[PlannedContact]:
+    return antenatal_plan(
+        pregnancy.last_menstrual_period,
+        pregnancy.expected_delivery_date,
+        next_visit_date=pregnancy.next_visit_date,
+    )
+
+
+def plan_pregnancies(pregnancies: Iterable[Pregnancy], *, today: date, batch_size: int = 5000) -> int:
+    """``plan_pregnancy`` for many pregnancies (seeding, imports, benchmarks): the same rows,
+    written ``batch_size`` at a time instead of one insert per pregnancy."""
+    planned, rows = 0, []
+    for pregnancy in pregnancies:
+        plan = _antenatal_plan(pregnancy)
+        rows += [
+            Reminder(pregnancy=pregnancy, kind=item.kind, sequence=item.sequence, due_date=item.due_date)
+            for item in plan
+            if item.due_date >= today
+        ]
+        if len(rows) >= batch_size:
+            Reminder.objects.bulk_create(rows, ignore_conflicts=True)
+            planned, rows = planned + len(rows), []
+    Reminder.objects.bulk_create(rows, ignore_conflicts=True)
+    return planned + len(rows)
+
+
+def replan_pregnancy(pregnancy: Pregnancy, *, today: date) -> int:
+    """After the LMP changed: drop the antenatal reminders not yet sent and plan again."""
+    pregnancy.reminders.filter(status=Status.PLANNED).exclude(kind=Reminder.Kind.PNC).delete()
+    return plan_pregnancy(pregnancy, today=today)
+
+
+def plan_postnatal(pregnancy: Pregnancy, *, birth_date: date, today: date) -> int:
+    """A birth ends the antenatal plan and starts the postnatal contacts."""
+    pregnancy.reminders.filter(status__in=OPEN_STATUSES).exclude(kind=Reminder.Kind.PNC).update(
+        status=Status.CANCELLED
+    )
+    return _create(pregnancy, postnatal_plan(birth_date), today)
+
+
+def clear_visit(pregnancy: Pregnancy, *, kind: str, sequence: int) -> bool:
+    """A reported visit clears its reminder (sent or not). Returns whether one was cleared."""
+    return bool(
+        pregnancy.reminders.filter(
+            kind=kind, sequence=sequence, status__in=[*OPEN_STATUSES, Status.MISSED]
+        ).update(status=Status.CLEARED)
+    )
+
+
+def promised(pregnancy: Pregnancy, *, kind: str, today: date, after: int = 0) -> list[Reminder]:
+    """The reminders of ``kind`` still to be sent on or after ``today`` (numbered above ``after``):
+    what a reply may promise, read from the rows that will send it."""
+    return list(
+        pregnancy.reminders.filter(kind=kind, sequence__gt=after, status=Status.PLANNED, due_date__gte=today)
+    )
+
+
+def cancel_remaining(pregnancy: Pregnancy) -> int:
+    """Closing a pregnancy (loss, death, move) cancels what is left."""
+    return pregnancy.reminders.filter(status__in=OPEN_STATUSES).update(status=Status.CANCELLED)
