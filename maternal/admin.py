@@ -301,7 +301,7 @@ class PregnancyAdmin(admin.ModelAdmin):
 
 class EscalationStepInline(ReadOnlyInline):
     model = EscalationStep
-    fields = ("level", "due_at", "status", "ran_at", "recipients")
+    fields = ("level", "due_at", "status", "ran_at", "recipients", "paged")
 
 
 class OpenAlertFilter(admin.SimpleListFilter):

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 
 from django.conf import settings
@@ -325,8 +325,10 @@ def holders(alert: Alert) -> list[Recipient]:
     staff = alert.acknowledged_by
     if staff is not None:
         return [Recipient(str(staff.phone), staff.language, staff.name)]
-    paged = recipients(alert, alert.level)
-    return paged or national_contacts(1)
+    latest = (
+        alert.escalation_steps.filter(status=StepStatus.DONE).exclude(paged=[]).order_by("-level").first()
+    )
+    return [Recipient(**person) for person in latest.paged] if latest else national_contacts(1)
 
 
 def ambulance_number(alert: Alert) -> str:
@@ -423,8 +425,7 @@ def run_step(step_id: int, *, now: datetime | None = None) -> Paging:
             return Paging([])
         staff = recipients(alert, step.level)
         _page(staff, lambda language: alert_text(alert, language))
-        step.recipients = len(staff)
-        step.save(update_fields=["recipients"])
+        _record_paged(step, staff)
         Alert.objects.filter(pk=alert.pk, level__lt=step.level).update(level=step.level)
         if not staff:
             # Nobody to alert at this level: climb at once instead of waiting for the timer.
@@ -447,8 +448,7 @@ def _end_on_national_contacts(alert: Alert, step: EscalationStep, *, now: dateti
     _page(contacts, lambda language: alert_text(alert, language))
     if not contacts:
         logger.error("Alert %s reached nobody at all: FALLBACK_EMERGENCY_CONTACTS is empty", alert.pk)
-    step.recipients = len(contacts)
-    step.save(update_fields=["recipients"])
+    _record_paged(step, contacts)
     if contacts and now > alert.raised_at:
         language = alert.reporter.language if alert.reporter else settings.LANGUAGE_CODE
         with translation.override(language):
@@ -457,6 +457,12 @@ def _end_on_national_contacts(alert: Alert, step: EscalationStep, *, now: dateti
             ) % {"number": alert.pk, "ambulance": ambulance_number(alert)}
         send_sms(phone=str(alert.sender_phone), text=text, kind=OutgoingMessage.Kind.ALERT, emergency=True)
     return Paging(contacts, national=True)
+
+
+def _record_paged(step: EscalationStep, people: list[Recipient]) -> None:
+    step.recipients = len(people)
+    step.paged = [asdict(person) for person in people]
+    step.save(update_fields=["recipients", "paged"])
 
 
 def cancel_ladder(alert: Alert) -> int:

@@ -491,7 +491,8 @@ VISIT_KINDS = (Reminder.Kind.ANC, Reminder.Kind.PNC)
 
 
 class EscalationStep(models.Model):
-    """One level of a red alert's ladder, due at a time; runs at most once."""
+    """One level of a red alert's ladder, due at a time; runs at most once. ``paged`` is who it
+    sent the alert to, so a later RED's new signs go to the people who actually have it."""
 
     class Status(models.TextChoices):
         PENDING = "pending"
@@ -503,7 +504,10 @@ class EscalationStep(models.Model):
     due_at = models.DateTimeField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     ran_at = models.DateTimeField(null=True, blank=True)
-    recipients = models.PositiveSmallIntegerField(default=0)
+    recipients = models.PositiveSmallIntegerField(default=0, help_text="How many people this level paged.")
+    paged = models.JSONField(
+        default=list, blank=True, help_text="Who this level paged: phone, language and name of each."
+    )
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["alert", "level"], name="one_step_per_level")]

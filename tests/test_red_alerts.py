@@ -100,6 +100,15 @@ def test_a_joined_reds_new_signs_go_to_the_level_the_ladder_has_reached(people, 
     assert phone(people["official"]) not in sent
 
 
+def test_a_joined_reds_new_signs_go_to_the_midwife_paged_even_after_her_shift_ended(people, mother, at):
+    at(0, people["volunteer"].phone, f"RED {mother} he")
+    at(1, people["midwife"].phone, "OFF")
+    night_midwife = StaffFactory(facility=people["centre"], role=Staff.Role.MIDWIFE)
+    sent = at(3, people["volunteer"].phone, f"RED {mother} sbp")
+    assert sent[phone(people["midwife"])].startswith(f"RED ALERT {Alert.objects.get().pk} update")
+    assert phone(night_midwife) not in sent
+
+
 def test_the_volunteer_is_told_her_red_joined_the_open_alert(people, mother, at):
     at(0, people["volunteer"].phone, f"RED {mother} he")
     alert = Alert.objects.get()
