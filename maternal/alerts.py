@@ -57,7 +57,7 @@ class RaisedAlert:
     national: bool = False
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def raise_alert(
     *,
     sender_phone: str,
@@ -159,7 +159,7 @@ class Acknowledgement:
     first: bool
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def acknowledge_alert(
     *, staff: Staff, alert_number: int | None, message: InboundMessage | None = None
 ) -> Acknowledgement:
@@ -208,7 +208,7 @@ def open_alerts_for(staff: Staff):
     return alerts.filter(facility__district_id=staff.district_id)
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def close_alert(
     *,
     reporter: Reporter | None,

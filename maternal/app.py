@@ -1,7 +1,7 @@
-"""The conversation as one RapidSMS app. ``filter`` stores every SMS first and holds back what
-must not be answered again (a flooding phone past its warning, a gateway retry, which gets the
-reply already given); ``handle`` answers everything else exactly once
-(``maternal.sms.conversation.answer``). The router then queues the reply and notes it on the
+"""The conversation as one RapidSMS app. ``messaging.router.receive_sms`` has stored the SMS; the
+app's ``filter`` holds back what must not be answered again (a flooding phone past its warning,
+a gateway retry, which gets the reply already given); ``handle`` answers everything else exactly
+once (``maternal.sms.conversation.answer``). The router then queues the reply and notes it on the
 stored SMS (``messaging.router``), all in the transaction of the message.
 
 The rate limit comes before the retry check: a phone echoing the system's replies sends the same
@@ -17,22 +17,17 @@ from rapidsms.apps.base import AppBase
 from maternal.selectors import identify_sender, language_of
 from maternal.sms.conversation import Context, answer
 from maternal.sms.grammar import keyword_of
-from messaging import ratelimit, services
-from messaging.phones import normalize_phone
+from messaging import ratelimit
 from messaging.router import Exchange
 
 
 class ConversationApp(AppBase):
     def filter(self, msg) -> bool:
-        connection = msg.connections[0]
-        inbound = services.record_inbound(
-            phone=normalize_phone(connection.identity),
-            backend=connection.backend.name,
-            text=msg.raw_text,
-            gateway_id=str(msg.fields.get("external_id", "")),
+        exchange: Exchange = msg.fields["exchange"]
+        inbound = exchange.inbound
+        decision = ratelimit.check(
+            inbound, over_rate_limit=exchange.over_rate_limit, keyword=keyword_of(msg.raw_text)
         )
-        exchange = msg.fields["exchange"] = Exchange(inbound)
-        decision = ratelimit.check(inbound, keyword=keyword_of(msg.raw_text))
         if decision is ratelimit.Decision.HOLD_AND_WARN:
             with translation.override(language_of(inbound.phone)):
                 msg.respond(ratelimit.warning_text())
@@ -53,5 +48,8 @@ class ConversationApp(AppBase):
         with translation.override(sender.language):
             reply = answer(context)
         exchange.accepted_keyword, exchange.failed = reply.accepted_keyword, reply.failed
-        msg.respond(reply.text)
+        if reply.conflict:
+            exchange.conflict = True
+        else:
+            msg.respond(reply.text)
         return True

@@ -21,18 +21,19 @@ Status = Reminder.Status
 OPEN_STATUSES = [Status.PLANNED, Status.SENT]
 
 
-def _create(pregnancy: Pregnancy, plan: list[PlannedContact], today: date) -> int:
-    """Rows for the contacts still ahead; idempotent (existing rows are left alone)."""
+def _create(pregnancy: Pregnancy, plan: list[PlannedContact], today: date) -> list[Reminder]:
+    """Rows for the contacts still ahead; idempotent (existing rows are left alone). Returns the
+    rows it meant to create (on a pregnancy with none yet: exactly the rows now planned)."""
     rows = [
         Reminder(pregnancy=pregnancy, kind=item.kind, sequence=item.sequence, due_date=item.due_date)
         for item in plan
         if item.due_date >= today
     ]
     Reminder.objects.bulk_create(rows, ignore_conflicts=True)
-    return len(rows)
+    return rows
 
 
-def plan_pregnancy(pregnancy: Pregnancy, *, today: date) -> int:
+def plan_pregnancy(pregnancy: Pregnancy, *, today: date) -> list[Reminder]:
     """Plan the antenatal, birth-preparedness and post-EDD reminders still ahead. A woman
     registered late gets no reminder (and no missed follow-up) for contacts already past."""
     return _create(pregnancy, _antenatal_plan(pregnancy), today)
@@ -64,13 +65,13 @@ def plan_pregnancies(pregnancies: Iterable[Pregnancy], *, today: date, batch_siz
     return planned + len(rows)
 
 
-def replan_pregnancy(pregnancy: Pregnancy, *, today: date) -> int:
+def replan_pregnancy(pregnancy: Pregnancy, *, today: date) -> list[Reminder]:
     """After the LMP changed: drop the antenatal reminders not yet sent and plan again."""
     pregnancy.reminders.filter(status=Status.PLANNED).exclude(kind=Reminder.Kind.PNC).delete()
     return plan_pregnancy(pregnancy, today=today)
 
 
-def plan_postnatal(pregnancy: Pregnancy, *, birth_date: date, today: date) -> int:
+def plan_postnatal(pregnancy: Pregnancy, *, birth_date: date, today: date) -> list[Reminder]:
     """A birth ends the antenatal plan and starts the postnatal contacts."""
     pregnancy.reminders.filter(status__in=OPEN_STATUSES).exclude(kind=Reminder.Kind.PNC).update(
         status=Status.CANCELLED
@@ -92,6 +93,18 @@ def promised(pregnancy: Pregnancy, *, kind: str, today: date, after: int = 0) ->
     what a reply may promise, read from the rows that will send it."""
     return list(
         pregnancy.reminders.filter(kind=kind, sequence__gt=after, status=Status.PLANNED, due_date__gte=today)
+    )
+
+
+def promised_among(reminders: list[Reminder], *, kind: str, today: date) -> list[Reminder]:
+    """``promised`` among rows already in hand (those ``plan_pregnancy`` just wrote), in order."""
+    return sorted(
+        (
+            row
+            for row in reminders
+            if row.kind == kind and row.status == Status.PLANNED and row.due_date >= today
+        ),
+        key=lambda row: (row.due_date, row.sequence),
     )
 
 

@@ -3,6 +3,14 @@ the admin and the imports call these and stay thin.
 
 A service that refuses an action raises ``Refusal`` with a reply already translated into the
 active language (handlers call services inside ``translation.override``).
+
+Each action is ``transaction.atomic(savepoint=False)``: its own transaction when called alone (the
+admin, an import), or part of its caller's without a savepoint when an SMS's transaction is open
+(``messaging.router.receive_sms``). An action that raises, a refusal included, marks that whole
+transaction for rollback; the SMS path then rolls it back and stores the message with its reply in
+a transaction of its own. (Savepoints would cost two statements each on every accepted report.)
+A unique key that a concurrent transaction wins (two registrations of one mother at once) fails
+the SMS's transaction, which ``receive_sms`` runs once more: it then gets the clear refusal.
 """
 
 from __future__ import annotations
@@ -14,8 +22,8 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db import transaction
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -30,6 +38,7 @@ from maternal.models import (
     Location,
     Mother,
     Pregnancy,
+    Reminder,
     Reporter,
     RiskReport,
     Staff,
@@ -55,7 +64,7 @@ def audit(*, mother: Mother | None, message: InboundMessage | None, action: str,
 # --- volunteers ----------------------------------------------------------------------------
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def register_reporter(
     *,
     phone: str,
@@ -91,7 +100,7 @@ def register_reporter(
     return reporter
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def approve_reporter(
     *, registration_number: int, staff: Staff | None, message: InboundMessage | None = None
 ) -> Reporter:
@@ -117,7 +126,7 @@ def approve_reporter(
     return reporter
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def set_language(*, phone: str, language: str) -> None:
     Reporter.objects.filter(phone=phone).update(language=language)
     Staff.objects.filter(phone=phone).update(language=language)
@@ -126,7 +135,7 @@ def set_language(*, phone: str, language: str) -> None:
 # --- staff on duty -------------------------------------------------------------------------
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def set_duty(
     *,
     staff: Staff,
@@ -192,7 +201,14 @@ def check_catchment(reporter: Reporter, mother: Mother) -> None:
         )
 
 
-@transaction.atomic
+@dataclass(frozen=True)
+class Registration:
+    pregnancy: Pregnancy
+    #: The reminders just planned for her (what the reply may promise, without reading them back).
+    planned: list[Reminder]
+
+
+@transaction.atomic(savepoint=False)
 def register_pregnancy(
     *,
     reporter: Reporter,
@@ -208,7 +224,7 @@ def register_pregnancy(
     next_visit_date: date | None = None,
     today: date,
     message: InboundMessage | None = None,
-) -> Pregnancy:
+) -> Registration:
     """Register a pregnancy (``PRE``): computes the EDD, flags risk, refuses a second active
     pregnancy for the same mother. ``mother_identifier`` is None for a woman without an ID
     (``NEW``): she gets a short system ID. ``next_visit_date`` comes with the national long form,
@@ -231,16 +247,16 @@ def register_pregnancy(
             facility=reporter.facility,
         )
     else:
-        mother, created = Mother.objects.get_or_create(
-            identifier=mother_identifier,
-            defaults={
-                "id_kind": mother_id_kind,
-                "phone": mother_phone,
-                "village": reporter.village,
-                "facility": reporter.facility,
-            },
-        )
-        if not created:
+        mother = find_mother(mother_identifier)
+        if mother is None:
+            mother = Mother.objects.create(
+                identifier=mother_identifier,
+                id_kind=mother_id_kind,
+                phone=mother_phone,
+                village=reporter.village,
+                facility=reporter.facility,
+            )
+        else:
             active = mother.pregnancies.filter(status=Pregnancy.Status.ACTIVE).first()
             if active:
                 raise Refusal(
@@ -259,34 +275,28 @@ def register_pregnancy(
     high_risk = (
         post_term or any(code != "nr" for code in previous_risks) or any(code != "np" for code in symptoms)
     )
-    try:
-        with transaction.atomic():
-            pregnancy = Pregnancy.objects.create(
-                mother=mother,
-                reporter=reporter,
-                facility=reporter.facility,
-                village=reporter.village,
-                last_menstrual_period=last_menstrual_period,
-                expected_delivery_date=expected_delivery_date(last_menstrual_period),
-                gravidity=gravidity,
-                parity=parity,
-                previous_risks=previous_risks,
-                symptoms=symptoms,
-                high_risk=high_risk,
-                weight_kg=measurements.weight_kg,
-                height_cm=measurements.height_cm,
-                muac_cm=measurements.muac_cm,
-                has_toilet=measurements.has_toilet,
-                has_handwashing=measurements.has_handwashing,
-                next_visit_date=next_visit_date,
-                registered_on=today,
-                source_message=message,
-            )
-    except IntegrityError:  # a concurrent registration of the same mother won the race
-        raise Refusal(
-            _("Mother %(id)s already has an active pregnancy.") % {"id": mother.identifier}
-        ) from None
-    care_plan.plan_pregnancy(pregnancy, today=today)
+    pregnancy = Pregnancy.objects.create(
+        mother=mother,
+        reporter=reporter,
+        facility=reporter.facility,
+        village=reporter.village,
+        last_menstrual_period=last_menstrual_period,
+        expected_delivery_date=expected_delivery_date(last_menstrual_period),
+        gravidity=gravidity,
+        parity=parity,
+        previous_risks=previous_risks,
+        symptoms=symptoms,
+        high_risk=high_risk,
+        weight_kg=measurements.weight_kg,
+        height_cm=measurements.height_cm,
+        muac_cm=measurements.muac_cm,
+        has_toilet=measurements.has_toilet,
+        has_handwashing=measurements.has_handwashing,
+        next_visit_date=next_visit_date,
+        registered_on=today,
+        source_message=message,
+    )
+    planned = care_plan.plan_pregnancy(pregnancy, today=today)
     audit(
         mother=mother,
         message=message,
@@ -294,10 +304,10 @@ def register_pregnancy(
         summary=f"pregnancy registered, LMP {last_menstrual_period:%d.%m.%Y}, G{gravidity} P{parity}"
         + (", post-term" if post_term else ""),
     )
-    return pregnancy
+    return Registration(pregnancy, planned)
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def correct_last_menstrual_period(
     *, pregnancy: Pregnancy, last_menstrual_period: date, today: date
 ) -> Pregnancy:
@@ -320,12 +330,18 @@ def correct_last_menstrual_period(
 
 
 def pregnancy_for_report(
-    reporter: Reporter, identifier: str, *, statuses: tuple[str, ...] = ("active",)
+    reporter: Reporter,
+    identifier: str,
+    *,
+    statuses: tuple[str, ...] = ("active",),
+    annotations: dict[str, Subquery] | None = None,
 ) -> Pregnancy:
-    """The mother's latest pregnancy in one of ``statuses`` that this volunteer may report on."""
+    """The mother's latest pregnancy in one of ``statuses`` that this volunteer may report on;
+    ``annotations`` are read in the same query (what a report checks about her earlier visits)."""
     # One query in the usual case (a registered mother): her latest pregnancy, with her.
     pregnancy = (
         Pregnancy.objects.select_related("mother")
+        .annotate(**(annotations or {}))
         .filter(mother__identifier=identifier.upper())
         .order_by("-registered_at")
         .first()
@@ -359,7 +375,7 @@ class VisitOutcome:
     out_of_order: bool
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def record_antenatal_visit(
     *,
     reporter: Reporter,
@@ -374,27 +390,35 @@ def record_antenatal_visit(
 ) -> VisitOutcome:
     """An antenatal contact (``ANC``): recorded, clears its reminder. Two contacts on one day
     are one too many; ANC 1 of a pregnancy registered at ANC 1 is its registration."""
-    pregnancy = pregnancy_for_report(reporter, mother_identifier)
+    same_day = _visits(Visit.Kind.ANC).filter(visit_date=visit_date).exclude(contact_number=contact_number)
+    pregnancy = pregnancy_for_report(
+        reporter,
+        mother_identifier,
+        annotations={**_latest_visit(Visit.Kind.ANC), "same_day_contact": _first(same_day, "contact_number")},
+    )
     _check_not_before_lmp(pregnancy, visit_date)
     if contact_number == 1 and pregnancy.registered_at_first_contact:
         raise Refusal(
             _("Already received: ANC 1 of %(id)s was her registration (PRE) on %(date)s.")
             % {"id": pregnancy.mother.identifier, "date": f"{pregnancy.registered_on:%d.%m.%Y}"}
         )
-    same_day = (
-        pregnancy.visits.filter(kind=Visit.Kind.ANC, visit_date=visit_date)
-        .exclude(contact_number=contact_number)
-        .values_list("contact_number", flat=True)
-        .first()
-    )
-    if same_day is None and pregnancy.registered_at_first_contact and visit_date == pregnancy.registered_on:
-        same_day = 1
-    if same_day is not None:
+    same_day_contact = pregnancy.same_day_contact
+    if (
+        same_day_contact is None
+        and pregnancy.registered_at_first_contact
+        and visit_date == pregnancy.registered_on
+    ):
+        same_day_contact = 1
+    if same_day_contact is not None:
         raise Refusal(
             _(
                 "ANC %(number)s of %(id)s was already recorded on %(date)s: one contact a day. Nothing was recorded."
             )
-            % {"number": same_day, "id": pregnancy.mother.identifier, "date": f"{visit_date:%d.%m.%Y}"}
+            % {
+                "number": same_day_contact,
+                "id": pregnancy.mother.identifier,
+                "date": f"{visit_date:%d.%m.%Y}",
+            }
         )
     return _record_visit(
         pregnancy,
@@ -409,7 +433,7 @@ def record_antenatal_visit(
     )
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def record_postnatal_visit(
     *,
     reporter: Reporter,
@@ -420,7 +444,12 @@ def record_postnatal_visit(
     message: InboundMessage | None = None,
 ) -> VisitOutcome:
     """A postnatal contact (``PNC``) after a recorded birth."""
-    pregnancy = pregnancy_for_report(reporter, mother_identifier, statuses=(Pregnancy.Status.DELIVERED,))
+    pregnancy = pregnancy_for_report(
+        reporter,
+        mother_identifier,
+        statuses=(Pregnancy.Status.DELIVERED,),
+        annotations=_latest_visit(Visit.Kind.PNC),
+    )
     if visit_date < pregnancy.birth.birth_date:
         raise Refusal(
             _("Date %(date)s is before the birth (%(birth)s); nothing was recorded.")
@@ -436,11 +465,30 @@ def record_postnatal_visit(
     )
 
 
+def _visits(kind: str) -> QuerySet[Visit]:
+    """The visits of ``kind`` of the pregnancy a query is about (for its annotations)."""
+    return Visit.objects.filter(pregnancy=OuterRef("pk"), kind=kind)
+
+
+def _first(visits: QuerySet[Visit], field: str) -> Subquery:
+    return Subquery(visits.values(field)[:1])
+
+
+def _latest_visit(kind: str) -> dict[str, Subquery]:
+    """The number and date of the pregnancy's highest-numbered visit of ``kind``, as annotations."""
+    latest = _visits(kind).order_by("-contact_number")
+    return {
+        "latest_contact": _first(latest, "contact_number"),
+        "latest_visit_date": _first(latest, "visit_date"),
+    }
+
+
 def _record_visit(
     pregnancy: Pregnancy, *, kind: str, contact_number: int, visit_date: date, message, **fields
 ) -> VisitOutcome:
-    previous = pregnancy.visits.filter(kind=kind).order_by("-contact_number").first()
-    if previous and previous.contact_number == contact_number and previous.visit_date == visit_date:
+    """Record a visit of a pregnancy read with ``_latest_visit``'s annotations."""
+    latest_contact = pregnancy.latest_contact
+    if latest_contact == contact_number and pregnancy.latest_visit_date == visit_date:
         raise Refusal(
             _("Already received: %(kind)s %(number)s of %(id)s on %(date)s.")
             % {
@@ -466,11 +514,11 @@ def _record_visit(
         summary=f"{kind.upper()} {contact_number} on {visit_date:%d.%m.%Y}",
     )
     return VisitOutcome(
-        visit=visit, out_of_order=bool(previous and previous.contact_number >= contact_number)
+        visit=visit, out_of_order=latest_contact is not None and latest_contact >= contact_number
     )
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def report_risk(
     *,
     reporter: Reporter,
@@ -501,7 +549,7 @@ class NewBaby:
     signs: tuple[str, ...] = ()
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def record_birth(
     *,
     reporter: Reporter,
@@ -571,7 +619,7 @@ def record_birth(
     return birth
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def record_death(
     *,
     reporter: Reporter,
@@ -710,7 +758,7 @@ def volunteer_for_village(village: Location) -> Reporter | None:
     )
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def record_departure(
     *,
     reporter: Reporter,

@@ -18,7 +18,6 @@ import enum
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from messaging import services
 from messaging.models import InboundMessage
 
 #: ``InboundMessage.keyword`` of a message held back by the limit (never a real keyword).
@@ -36,10 +35,11 @@ class Decision(enum.Enum):
     HOLD_SILENTLY = "hold silently"
 
 
-def check(inbound: InboundMessage, *, keyword: str) -> Decision:
+def check(inbound: InboundMessage, *, over_rate_limit: bool, keyword: str) -> Decision:
     """Decide whether a just-recorded message, starting with ``keyword`` as the grammar reads it,
-    is processed, and mark it when it is not."""
-    if not services.is_rate_limited(inbound):
+    is processed, and mark it when it is not (``over_rate_limit``: counted as it was recorded,
+    ``services.record_inbound``)."""
+    if not over_rate_limit:
         return Decision.PROCESS
     if keyword in NEVER_LIMITED:
         return Decision.PROCESS_WITHOUT_REPLY

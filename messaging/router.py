@@ -1,19 +1,28 @@
-"""The RapidSMS router as deployed: the blocking router, except that what it would hand to a
-backend is written to the outbox and delivered by a worker (with retries), and that a message
-leaves in one transaction: its log row, its outbox row and (for a reply) the note of it on the
-message it answers commit together or not at all."""
+"""The way in: ``receive_sms`` runs one inbound SMS through the RapidSMS router as deployed, in
+one transaction with everything it changes and its reply. The router is the blocking router,
+except that what it would hand to a backend is written to the outbox (delivered by a worker,
+with retries) and noted on the message it answers."""
 
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+import logging
+from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.conf import settings
+from django.db import IntegrityError, close_old_connections, transaction
+from django.utils import timezone, translation
+from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
+from rapidsms.models import Backend, Connection
 from rapidsms.router import get_router
 from rapidsms.router.blocking import BlockingRouter
 
 from messaging.models import InboundMessage, OutgoingMessage
 from messaging.phones import normalize_phone
+from messaging.services import inline_delivery, queue_message, record_inbound, reply_loops, save_reply
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -22,15 +31,84 @@ class Exchange:
     (``msg.fields["exchange"]``)."""
 
     inbound: InboundMessage
+    #: The phone sent more than ``INBOUND_RATE_LIMIT`` allows, this message included.
+    over_rate_limit: bool = False
+    #: The replies the phone's messages got within the loop guard's period.
+    earlier_replies: list[str] = field(default_factory=list)
     #: The keyword of an accepted report, noted with the reply.
     accepted_keyword: str = ""
     #: The system could not process the SMS: a resend is processed afresh.
     failed: bool = False
     #: The reply is stored but not sent (an emergency over the rate limit).
     hold_reply: bool = False
+    #: The reply of a report refused after its service had begun to write: the message's
+    #: transaction is rolled back, and the message stored with this reply on its own.
+    reply_after_rollback: str | None = None
+    #: A concurrent transaction won a unique key the message needed: it is run again.
+    conflict: bool = False
 
 
 class OutboxRouter(BlockingRouter):
+    def receive_incoming(self, msg) -> None:
+        """Store and answer one inbound SMS (``receive_sms``, and RapidSMS's own entry points such
+        as its message tester). The message, everything it changes and its reply commit in one
+        transaction (BEGIN, the statements, COMMIT: no savepoint on the way of an accepted
+        report). Then:
+
+        - a report refused after its service began to write (the service raised ``Refusal``,
+          which marks the transaction for rollback) is rolled back whole, and stored with its
+          reply in a transaction of its own;
+        - a unique key that another transaction won meanwhile (a concurrent copy from the
+          gateway, a concurrent registration of the same mother) runs the message once more from
+          the start: it then sees the winner (the copy is answered with the original's reply, the
+          second registration with a clear refusal);
+        - anything else the conversation could not answer (a lost database connection, a bug)
+          rolls back whole, and the message is stored on its own, marked failed, with the "send
+          it again" reply.
+
+        Never a half-written record, never an unanswered message."""
+        connection = msg.connections[0]
+        arriving = {
+            "phone": normalize_phone(connection.identity),
+            "backend": connection.backend.name,
+            # No phone sends NUL, but junk from a broken gateway may: PostgreSQL cannot store it.
+            "text": msg.raw_text.replace("\x00", ""),
+            "gateway_id": str(msg.fields.get("external_id", "")),
+        }
+        for after_conflict in (False, True):
+            message = self.new_incoming_message(text=arriving["text"], connections=[connection])
+            try:
+                with transaction.atomic():
+                    arrival = record_inbound(**arriving, after_conflict=after_conflict)
+                    exchange = message.fields["exchange"] = Exchange(
+                        arrival.inbound,
+                        over_rate_limit=arrival.over_rate_limit,
+                        earlier_replies=arrival.earlier_replies,
+                    )
+                    self.process_incoming(message)
+                    if exchange.conflict:
+                        raise _Conflict
+                    if exchange.reply_after_rollback is not None:
+                        raise _Refused
+                    if transaction.get_rollback():
+                        raise RuntimeError("a statement failed inside the message's transaction")
+                return
+            except _Refused:
+                reply, failed = exchange.reply_after_rollback or "", exchange.failed
+                hold = exchange.hold_reply or reply_loops(exchange.earlier_replies, reply)
+                break
+            except (IntegrityError, _Conflict):
+                if not after_conflict:
+                    logger.info("A concurrent transaction won a unique key; processing the SMS again")
+                    continue
+                logger.exception("An inbound SMS hit a unique key twice; stored as failed and answered")
+            except Exception:
+                logger.exception("An inbound SMS could not be processed; stored as failed and answered")
+            close_old_connections()  # a connection the failure broke is replaced, not reused
+            reply, failed, hold = _sorry(arriving["phone"]), True, False
+            break
+        _store_answered(**arriving, identity=connection.identity, reply=reply, failed=failed, hold=hold)
+
     def process_incoming(self, msg) -> None:
         """As ``BlockingRouter.process_incoming``, but the replies go out through this router:
         the original sends each with ``rapidsms.router.send``, which builds a new router (every
@@ -39,19 +117,20 @@ class OutboxRouter(BlockingRouter):
             for response in msg.responses:
                 self.send_outgoing(self.new_outgoing_message(**response))
 
-    def process_outgoing(self, msg) -> None:
-        with transaction.atomic():
-            super().process_outgoing(msg)
-
     def backend_preparation(self, msg) -> None:
         """Queue the router's outgoing messages: replies only (system messages skip the router,
         ``messaging.services.send_sms``), each back through the backend its message came in on,
         and note the reply on the message it answers. (Here, not in an app's ``outgoing`` phase:
         RapidSMS logs and swallows errors of those phases, and a reply that was not noted must
-        fail the message's transaction.)"""
-        from messaging.services import queue_message, save_reply
-
+        fail the message's transaction.) When a refused report marked the transaction for
+        rollback, the reply is kept for ``receive_sms`` to store once the transaction is undone."""
         exchange: Exchange = msg.in_response_to.fields["exchange"]
+        if transaction.get_rollback():
+            exchange.reply_after_rollback = msg.text
+            return
+        hold = exchange.hold_reply or reply_loops(exchange.earlier_replies, msg.text)
+        if hold and not exchange.hold_reply:
+            logger.warning("Loop guard held the reply to message %s", exchange.inbound.pk)
         for connection in msg.connections:
             queue_message(
                 phone=normalize_phone(connection.identity),
@@ -59,7 +138,7 @@ class OutboxRouter(BlockingRouter):
                 kind=OutgoingMessage.Kind.REPLY,
                 identity=connection.identity,
                 in_reply_to=exchange.inbound,
-                hold=exchange.hold_reply,
+                hold=hold,
             )
         save_reply(exchange.inbound.pk, msg.text, keyword=exchange.accepted_keyword, failed=exchange.failed)
 
@@ -68,3 +147,72 @@ class OutboxRouter(BlockingRouter):
 def cached_router() -> BlockingRouter:
     """One router per process: building one loads every app, handler and backend."""
     return get_router()
+
+
+class _Conflict(Exception):
+    """Leaves a message's transaction when the conversation met a unique key that a concurrent
+    transaction won (``Exchange.conflict``): the message is run again."""
+
+
+class _Refused(Exception):
+    """Leaves a message's transaction when the conversation refused the report after its service
+    had begun to write: the transaction is rolled back, and the message stored with its reply."""
+
+
+def receive_sms(*, backend: str, identity: str, text: str, gateway_id: str = "") -> None:
+    """Run one inbound SMS through the router (every gateway view and the simulator;
+    ``OutboxRouter.receive_incoming`` says what happens to it)."""
+    # The router needs a RapidSMS connection (backend and identity) to answer through; the
+    # project keeps phones in its own tables, so it is built here, never read or stored.
+    connection = Connection(backend=Backend(name=backend), identity=identity)
+    fields = {"external_id": gateway_id} if gateway_id else {}
+    router = cached_router()
+    router.receive_incoming(router.new_incoming_message(text=text, connections=[connection], fields=fields))
+
+
+def _sorry(phone: str) -> str:
+    with translation.override(import_string(settings.SMS_LANGUAGE_OF)(phone)):
+        return _(
+            "Sorry, the system could not record this message. Nothing was saved; please send it again later."
+        )
+
+
+def _store_answered(
+    *,
+    phone: str,
+    backend: str,
+    identity: str,
+    text: str,
+    gateway_id: str,
+    reply: str,
+    failed: bool,
+    hold: bool,
+) -> None:
+    """Store a message with the reply it gets and queue that reply, in one transaction of their own."""
+    with transaction.atomic():
+        inbound = InboundMessage.objects.create(
+            phone=phone,
+            backend=backend,
+            text=text,
+            gateway_id=gateway_id,
+            received_at=timezone.now(),
+            failed=failed,
+            reply=reply,
+        )
+        queue_message(
+            phone=phone,
+            text=reply,
+            kind=OutgoingMessage.Kind.REPLY,
+            in_reply_to=inbound,
+            identity=identity,
+            hold=hold,
+        )
+
+
+def simulate(*, phone: str, text: str, backend: str = "simulator") -> list[OutgoingMessage]:
+    """Process one SMS as if it came from ``phone`` and deliver, here and now, every message the
+    system sends as a result. Returns those messages in order."""
+    last_id = OutgoingMessage.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    with inline_delivery():
+        receive_sms(backend=backend, identity=phone, text=text)
+    return list(OutgoingMessage.objects.filter(pk__gt=last_id).order_by("pk"))

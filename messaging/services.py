@@ -11,22 +11,19 @@ import contextvars
 import logging
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import requests
 from django.conf import settings
-from django.db import IntegrityError, InterfaceError, OperationalError, close_old_connections, transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django.db import connection as db_connection
 from django.db.models import F
-from django.utils import timezone, translation
-from django.utils.module_loading import import_string
-from django.utils.translation import gettext as _
-from rapidsms.models import Connection
+from django.utils import timezone
 
-from messaging.backends import SENDSMS_TIMEOUT_SECONDS
+from messaging.backends import SENDSMS_TIMEOUT_SECONDS, installed_backend
 from messaging.gsm import to_gsm
 from messaging.models import InboundMessage, OutgoingMessage
-from messaging.phones import normalize_phone
 
 logger = logging.getLogger(__name__)
 
@@ -54,47 +51,84 @@ def inline_delivery() -> Iterator[None]:
 # --- inbound -------------------------------------------------------------------------------
 
 
-def record_inbound(*, phone: str, backend: str, text: str, gateway_id: str = "") -> InboundMessage:
+#: At most this many of a phone's latest messages are read to find a retry and count its rate: a
+#: phone that sent more within the windows is far over the rate limit (its message is held, or for
+#: a RED, raised anyway: a second RED for the same mother joins her open alert).
+RECENT_MESSAGES_READ = 100
+
+
+def record_inbound(
+    *, phone: str, backend: str, text: str, gateway_id: str = "", after_conflict: bool = False
+) -> Arrival:
     """Store an arriving SMS, linking it to the original when it is a gateway retry: the same
     gateway message id from the same backend, or the same phone and text within
     ``DUPLICATE_WINDOW`` as a message already answered (a message that failed is not an
-    original: its resend is processed again).
+    original: its resend is processed again). One read of the phone's latest messages finds the
+    retry and counts the phone's rate; one INSERT stores the message.
 
     Call it inside the transaction that processes the message (``receive_sms``). The gateway id is
     unique among originals (a database constraint, not a read-then-write check): a copy that
     arrives while the original is being processed waits on the INSERT until the original's
-    transaction ends, then is stored as its duplicate and answered with its reply."""
+    transaction ends, and fails; ``receive_sms`` then runs it again (``after_conflict``), and it is
+    stored as the original's duplicate and answered with its reply."""
     now = timezone.now()
-    message = InboundMessage(phone=phone, backend=backend, text=text, gateway_id=gateway_id, received_at=now)
-    message.duplicate_of = (
-        InboundMessage.objects.filter(
-            duplicate_of=None, phone=phone, text=text, received_at__gte=now - settings.DUPLICATE_WINDOW
-        )
-        .exclude(reply="")
-        .exclude(failed=True)
-        .order_by("-received_at")
-        .first()
-    )
-    if message.duplicate_of is None and gateway_id:
-        try:
-            with transaction.atomic():
-                message.save()
-            return message
-        except IntegrityError:
-            message.pk = None
-            message.duplicate_of = InboundMessage.objects.get(
-                backend=backend, gateway_id=gateway_id, duplicate_of=None, failed=False
-            )
-    message.save()
-    return message
-
-
-def is_rate_limited(inbound: InboundMessage) -> bool:
     limit, period = settings.INBOUND_RATE_LIMIT
-    recent = InboundMessage.objects.filter(
-        phone=inbound.phone, received_at__gte=inbound.received_at - period
-    ).count()
-    return recent > limit
+    _guard_count, guard_period = settings.LOOP_GUARD
+    window = max(period, settings.DUPLICATE_WINDOW, guard_period)
+    recent = list(
+        InboundMessage.objects.filter(phone=phone, received_at__gte=now - window).order_by("-received_at")[
+            :RECENT_MESSAGES_READ
+        ]
+    )
+    originals = [earlier for earlier in recent if earlier.duplicate_of_id is None and not earlier.failed]
+    duplicate_of = next(
+        (
+            earlier
+            for earlier in originals
+            if (gateway_id and (earlier.backend, earlier.gateway_id) == (backend, gateway_id))
+            or (
+                earlier.text == text
+                and earlier.reply
+                and earlier.received_at >= now - settings.DUPLICATE_WINDOW
+            )
+        ),
+        None,
+    )
+    if duplicate_of is None and after_conflict and gateway_id:
+        duplicate_of = InboundMessage.objects.filter(
+            backend=backend, gateway_id=gateway_id, duplicate_of=None, failed=False
+        ).first()
+    message = InboundMessage.objects.create(
+        phone=phone,
+        backend=backend,
+        text=text,
+        gateway_id=gateway_id,
+        received_at=now,
+        duplicate_of=duplicate_of,
+    )
+    sent_recently = 1 + sum(earlier.received_at >= now - period for earlier in recent)
+    return Arrival(
+        message,
+        over_rate_limit=sent_recently > limit,
+        earlier_replies=[earlier.reply for earlier in recent if earlier.received_at >= now - guard_period],
+    )
+
+
+@dataclass(frozen=True)
+class Arrival:
+    inbound: InboundMessage
+    #: The phone sent more than ``INBOUND_RATE_LIMIT`` allows, this message included.
+    over_rate_limit: bool
+    #: The replies its messages got within the loop guard's period (``reply_loops``).
+    earlier_replies: list[str]
+
+
+def reply_loops(earlier_replies: list[str], reply: str) -> bool:
+    """The loop guard for a reply: the phone already got this very text as often as
+    ``LOOP_GUARD`` allows (an auto-responder echoing the system's answers). Read from the phone's
+    messages ``record_inbound`` fetched anyway; a message the system starts is checked against
+    the outbox instead (``queue_message``)."""
+    return earlier_replies.count(reply) >= settings.LOOP_GUARD[0]
 
 
 def save_reply(inbound_id: int, text: str, *, keyword: str = "", failed: bool = False) -> None:
@@ -105,17 +139,6 @@ def save_reply(inbound_id: int, text: str, *, keyword: str = "", failed: bool = 
 
 
 # --- outbound ------------------------------------------------------------------------------
-
-
-def _connection(backend: str, identity: str) -> Connection:
-    """The RapidSMS connection of ``identity`` on ``backend``, created on first contact. One query
-    for a phone already known (``lookup_connections`` always takes two: backend, then connection)."""
-    from rapidsms.router import lookup_connections
-
-    connection = (
-        Connection.objects.select_related("backend").filter(backend__name=backend, identity=identity).first()
-    )
-    return connection or lookup_connections(backend, [identity])[0]
 
 
 def queue_message(
@@ -136,20 +159,17 @@ def queue_message(
     last wrote from: a midwife who once tried the web tester must still get her alerts on her
     phone.
 
-    The message is stored but held, not sent, when ``hold`` says so (the rate limit's decision) or
-    when the loop guard finds the same text already went to the same phone too often in the last
-    minutes (auto-reply loops between two numbers)."""
+    The message is stored but held, not sent, when ``hold`` says so (the rate limit's decision) or,
+    for a message the system starts, when the loop guard finds the same text already went to the
+    same phone too often in the last minutes (auto-reply loops between two numbers). A reply's
+    guard is the router's (``reply_loops``), from what it read as the message arrived."""
     now = timezone.now()
     if in_reply_to is not None:
         backend, identity = in_reply_to.backend, identity or phone
     else:
         backend, identity = settings.SMS_BACKEND, phone
     text = to_gsm(text)
-    guard_count, guard_period = settings.LOOP_GUARD
-    repeated = OutgoingMessage.objects.filter(
-        phone=phone, text=text, created_at__gte=now - guard_period
-    ).count()
-    status = Status.HELD if hold or repeated >= guard_count else Status.QUEUED
+    status = Status.HELD if hold or (in_reply_to is None and _loops(phone, text, now)) else Status.QUEUED
     message = OutgoingMessage.objects.create(
         phone=phone,
         backend=backend,
@@ -167,6 +187,12 @@ def queue_message(
         inline = delivering_inline()
         transaction.on_commit(lambda: dispatch(message.pk, emergency=emergency, inline=inline))
     return message
+
+
+def _loops(phone: str, text: str, now: datetime) -> bool:
+    guard_count, guard_period = settings.LOOP_GUARD
+    sent = OutgoingMessage.objects.filter(phone=phone, text=text, created_at__gte=now - guard_period)
+    return sent.count() >= guard_count
 
 
 def dispatch(message_id: int, *, emergency: bool = False, inline: bool = False) -> None:
@@ -189,9 +215,7 @@ class PermanentSendError(Exception):
 
 
 def _send_through_backend(message: OutgoingMessage) -> None:
-    from messaging.router import cached_router
-
-    backend = cached_router().backends.get(message.backend)
+    backend = installed_backend(message.backend)
     if backend is None:
         raise PermanentSendError(f"no backend named {message.backend!r}")
     try:
@@ -276,64 +300,7 @@ def sweep_outbox(*, now: datetime | None = None, emergency: bool | None = None) 
     return {"sent": sum(deliver(pk) for pk in list(due))}
 
 
-def receive_sms(*, backend: str, identity: str, text: str, gateway_id: str = "") -> None:
-    """Run one inbound SMS through the RapidSMS router (every gateway view and the simulator).
-
-    The message, everything it changes and its reply commit in one transaction, so that a
-    concurrent copy from the gateway waits for it (``record_inbound``). If processing fails in
-    a way the conversation could not answer (a lost database connection, a bug), the transaction
-    is rolled back whole and the message is stored again on its own, marked failed, with the
-    "send it again" reply: never a half-written record, never an unanswered message."""
-    from messaging.router import cached_router
-
-    router = cached_router()
-    connection = _connection(backend, identity)
-    fields = {"external_id": gateway_id} if gateway_id else {}
-    # No phone sends NUL, but junk from a broken gateway may: PostgreSQL cannot store it in text.
-    text = text.replace("\x00", "")
-    message = router.new_incoming_message(text=text, connections=[connection], fields=fields)
-    try:
-        with transaction.atomic():
-            router.receive_incoming(message)
-            if transaction.get_rollback():
-                raise RuntimeError("a statement failed inside the message's transaction")
-    except Exception:
-        logger.exception("An inbound SMS could not be processed; stored as failed and answered")
-        _record_unprocessed(backend=backend, identity=identity, text=text, gateway_id=gateway_id)
-
-
-def _record_unprocessed(*, backend: str, identity: str, text: str, gateway_id: str) -> None:
-    close_old_connections()  # a connection the failure broke is replaced, not reused
-    phone = normalize_phone(identity)
-    with transaction.atomic():
-        with translation.override(import_string(settings.SMS_LANGUAGE_OF)(phone)):
-            reply = _(
-                "Sorry, the system could not record this message. Nothing was saved; please send it again later."
-            )
-        inbound = InboundMessage.objects.create(
-            phone=phone,
-            backend=backend,
-            text=text,
-            gateway_id=gateway_id,
-            received_at=timezone.now(),
-            failed=True,
-            reply=reply,
-        )
-        queue_message(
-            phone=phone, text=reply, kind=OutgoingMessage.Kind.REPLY, in_reply_to=inbound, identity=identity
-        )
-
-
 def send_sms(*, phone: str, text: str, kind: str, emergency: bool = False) -> OutgoingMessage:
     """Send a message the system starts (alert, reminder, notice): straight to the outbox, through
     the production backend."""
     return queue_message(phone=phone, text=text, kind=kind, emergency=emergency)
-
-
-def simulate(*, phone: str, text: str, backend: str = "simulator") -> list[OutgoingMessage]:
-    """Process one SMS as if it came from ``phone`` and deliver, here and now, every message the
-    system sends as a result. Returns those messages in order."""
-    last_id = OutgoingMessage.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
-    with inline_delivery():
-        receive_sms(backend=backend, identity=phone, text=text)
-    return list(OutgoingMessage.objects.filter(pk__gt=last_id).order_by("pk"))

@@ -23,7 +23,7 @@ from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 
-from messaging.services import receive_sms
+from messaging.router import receive_sms
 
 logger = logging.getLogger(__name__)
 

@@ -5,7 +5,7 @@ import pytest
 import time_machine
 
 from messaging.models import OutgoingMessage
-from messaging.services import simulate
+from messaging.router import simulate
 
 KIGALI = ZoneInfo("Africa/Kigali")
 

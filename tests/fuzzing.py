@@ -42,7 +42,7 @@ from maternal.schedules import antenatal_plan
 from maternal.sms.grammar import GRAMMARS
 from messaging import ratelimit
 from messaging.models import InboundMessage, OutgoingMessage
-from messaging.services import simulate
+from messaging.router import simulate
 from tests.factories import FacilityFactory, ReporterFactory, StaffFactory, location_tree
 from tests.services import ROOT
 

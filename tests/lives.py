@@ -13,7 +13,8 @@ from django.test import TestCase
 
 from maternal.alerts import sweep_escalations
 from messaging.models import OutgoingMessage
-from messaging.services import inline_delivery, simulate, sweep_outbox
+from messaging.router import simulate
+from messaging.services import inline_delivery, sweep_outbox
 from reminders.services import send_due_reminders
 from tests.conftest import KIGALI
 

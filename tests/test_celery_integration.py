@@ -187,7 +187,7 @@ def ladder_people(db):
 
 def raise_red(people) -> Alert:
     """A RED through the router, as the gateway view does (tasks go to the real broker)."""
-    from messaging.services import receive_sms
+    from messaging.router import receive_sms
 
     pregnancy = PregnancyFactory(reporter=people["volunteer"])
     receive_sms(
@@ -216,7 +216,7 @@ def test_an_unacknowledged_alert_climbs_to_level_two_then_three(celery, ladder_p
 
 
 def test_an_acknowledged_alert_stops_climbing(celery, ladder_people, redis_server):
-    from messaging.services import receive_sms
+    from messaging.router import receive_sms
 
     celery("worker", "-c", "2")
     beat(celery, redis_server)
@@ -305,7 +305,7 @@ def test_both_workers_of_the_deployed_layout_survive_a_redis_outage_and_escalate
 
 
 def test_an_unknown_phones_alert_climbs_the_national_levels_at_their_times(celery, redis_server, db):
-    from messaging.services import receive_sms
+    from messaging.router import receive_sms
 
     celery("worker", "-c", "2")
     beat(celery, redis_server)

@@ -105,3 +105,38 @@ def test_simultaneous_copies_are_all_stored_with_one_original(people, slow):
     stored = InboundMessage.objects.filter(gateway_id="kannel-51be")
     assert stored.count() == 4
     assert stored.filter(duplicate_of=None).count() == 1
+
+
+@pytest.mark.parametrize("slow", [Pregnancy], indirect=True)
+def test_two_volunteers_registering_one_mother_at_once_get_one_registration_and_one_clear_refusal(
+    people, slow
+):
+    """Different messages, one new mother: the second waits on her identifier, its transaction
+    fails when the first commits, and it is run again, which refuses it in words."""
+    second = ReporterFactory(phone="+250788123457", facility=people["volunteer"].facility, language="en")
+    barrier = threading.Barrier(2)
+
+    def register(phone: str) -> None:
+        try:
+            barrier.wait()
+            query = {
+                "secret": SECRET,
+                "id": phone,
+                "text": f"PRE {MOTHER} 01.08.2026 2 1 nr np",
+                "msgid": phone,
+            }
+            assert Client().get(reverse("kannel-inbound"), query).status_code == 200
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=register, args=(phone,)) for phone in (VOLUNTEER, str(second.phone))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert Pregnancy.objects.count() == 1
+    replies = sorted(
+        OutgoingMessage.objects.filter(kind=OutgoingMessage.Kind.REPLY).values_list("text", flat=True)
+    )
+    assert len(replies) == 2
+    assert "already has an active pregnancy" in replies[0] and "registered" in replies[1]

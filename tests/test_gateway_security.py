@@ -25,7 +25,7 @@ from maternal.models import Alert, AuditEntry, Mother, Pregnancy, Reminder
 from messaging import ratelimit
 from messaging.gsm import is_gsm
 from messaging.models import InboundMessage, OutgoingMessage
-from messaging.services import simulate
+from messaging.router import simulate
 from tests.conftest import KIGALI
 from tests.factories import ReporterFactory, StaffFactory
 from tests.kannel import WebApp, deployed_environment, running

@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from maternal.models import Alert, Pregnancy, Reporter, Staff
 from messaging.models import InboundMessage, OutgoingMessage
-from messaging.services import receive_sms
+from messaging.router import receive_sms
 from tests.factories import FacilityFactory, ReporterFactory, StaffFactory
 from tests.kannel import FakeSmsc, Kannel, WebApp, deployed_environment, missing_kannel_programs, running
 from tests.services import CeleryProcess, RedisServer, free_port, wait_until

@@ -11,9 +11,9 @@ from django.utils import timezone
 from rapidsms.backends.database.models import BackendMessage
 
 from messaging import services, tasks
+from messaging.backends import installed_backend
 from messaging.gsm import is_gsm, to_gsm
 from messaging.models import OutgoingMessage
-from messaging.router import cached_router
 from tests.services import end_this_database_connection
 
 # Runs Celery tasks, whose sweeps take a Redis lock.
@@ -29,7 +29,7 @@ def queued(db):
 
 @pytest.fixture
 def kannel_backend(settings):
-    """Point the Kannel backend at ``url`` for this test (a fresh router reads the settings)."""
+    """Point the Kannel backend at ``url`` for this test (the backend is built again from the settings)."""
 
     def configure(url: str) -> None:
         settings.INSTALLED_BACKENDS = {
@@ -37,10 +37,10 @@ def kannel_backend(settings):
             "kannel-backend": {**settings.INSTALLED_BACKENDS["kannel-backend"], "sendsms_url": url},
         }
         settings.SMS_BACKEND = "kannel-backend"
-        cached_router.cache_clear()
+        installed_backend.cache_clear()
 
     yield configure
-    cached_router.cache_clear()
+    installed_backend.cache_clear()
 
 
 class RefusingGateway(http.server.BaseHTTPRequestHandler):

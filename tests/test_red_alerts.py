@@ -12,7 +12,7 @@ from django.db import connection
 
 from maternal.models import Alert, EscalationStep, Reporter, Staff
 from maternal.sms import codes
-from messaging.services import receive_sms
+from messaging.router import receive_sms
 from tests.clock import sent_at
 from tests.conftest import KIGALI
 from tests.factories import FacilityFactory, PregnancyFactory, ReporterFactory, StaffFactory, location_tree

@@ -12,7 +12,8 @@ from django.utils import timezone
 from maternal import alerts, care_plan
 from maternal.models import EscalationStep, Reminder, Staff
 from messaging.models import OutgoingMessage
-from messaging.services import receive_sms, send_sms
+from messaging.router import receive_sms
+from messaging.services import send_sms
 from reminders import services
 from tests.factories import FacilityFactory, PregnancyFactory, ReporterFactory, StaffFactory
 

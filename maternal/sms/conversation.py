@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from django.db import IntegrityError
+
 from maternal.selectors import Sender
 from maternal.services import Refusal
 from maternal.sms.errors import ParseError
@@ -67,6 +69,10 @@ class Answer:
     accepted_keyword: str = ""
     #: The system could not process the message: a resend is processed afresh.
     failed: bool = False
+    #: A concurrent transaction won a unique key this report needed (two registrations of one
+    #: mother at once): there is no reply yet; the message is to be run again, and then refused
+    #: or answered in words (``messaging.router.OutboxRouter.receive_incoming``).
+    conflict: bool = False
 
 
 ReplyFunction = Callable[[Context, Any], str]
@@ -147,6 +153,8 @@ def _call(
         return Answer(function(context, argument), accepted_keyword=keyword)
     except Refusal as refusal:
         return Answer(refusal.reply)
+    except IntegrityError:
+        return Answer("", conflict=True)
     except Exception:
         logger.exception("Answering %s failed", keyword)
         return Answer(system_error_reply(), failed=True)

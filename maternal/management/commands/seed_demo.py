@@ -1,6 +1,6 @@
 """``manage.py seed_demo``: a realistic past for the demo, over the last 13 months: the active
 volunteers' SMS (PRE, ANC, RISK, RED, RAR, BIR, PNC, DTH, LOS, DEP) and the midwives' OK, each sent
-through the real router (``messaging.services.simulate``) with the clock set to the moment it was
+through the real router (``messaging.router.simulate``) with the clock set to the moment it was
 sent, in time order. So everything the SMS path writes is there, dated as it happened: pregnancies
 registered over the year, visits, births on their day, alerts acknowledged fast, slowly or never,
 and the accepted reports that make volunteers active and data complete. In the last full month each
@@ -20,7 +20,7 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from maternal.models import Mother, Reporter, Staff
-from messaging.services import simulate
+from messaging.router import simulate
 
 DANGER_SIGNS = ["he", "co", "ap", "la", "pa", "shb"]
 SYMPTOMS = ["oe", "fe", "ma", "vo", "sa"]

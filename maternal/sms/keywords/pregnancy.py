@@ -11,7 +11,7 @@
 from django.utils.translation import gettext as _
 
 from maternal import services
-from maternal.care_plan import promised
+from maternal.care_plan import promised_among
 from maternal.models import Reminder
 from maternal.sms.conversation import Context, reply_to
 from maternal.sms.grammar import PregnancyReport
@@ -21,7 +21,7 @@ from maternal.sms.replies import date_text
 @reply_to(PregnancyReport)
 def pregnancy(context: Context, command: PregnancyReport) -> str:
     mother_id = command.mother_id
-    pregnancy = services.register_pregnancy(
+    registration = services.register_pregnancy(
         reporter=context.sender.reporter,
         mother_id_kind=mother_id.kind,
         mother_identifier=None if mother_id.kind == "new" else mother_id.value,
@@ -42,6 +42,7 @@ def pregnancy(context: Context, command: PregnancyReport) -> str:
         today=context.today,
         message=context.message,
     )
+    pregnancy = registration.pregnancy
     facts = {
         "id": pregnancy.mother.identifier,
         "edd": date_text(pregnancy.expected_delivery_date),
@@ -60,7 +61,7 @@ def pregnancy(context: Context, command: PregnancyReport) -> str:
         parts.append(_("High risk."))
     if pregnancy.registered_at_first_contact:
         parts.append(_("Filed as ANC 1."))
-    upcoming = promised(pregnancy, kind=Reminder.Kind.ANC, today=context.today)[:1]
+    upcoming = promised_among(registration.planned, kind=Reminder.Kind.ANC, today=context.today)[:1]
     for reminder in upcoming:
         parts.append(
             _("Next visit: ANC %(number)s on %(date)s.")

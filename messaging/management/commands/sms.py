@@ -8,7 +8,7 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from messaging.services import simulate
+from messaging.router import simulate
 
 
 class Command(BaseCommand):
