@@ -147,6 +147,7 @@ def level_one_sent() -> dict[int, list[datetime]]:
     rows = OutgoingMessage.objects.filter(kind="alert", emergency=True, sent_at__isnull=False)
     for text, sent_at in rows.values_list("text", "sent_at"):
         match = ALERT_NUMBER.match(text)
+        assert sent_at is not None  # the query keeps the sent ones only
         if match:
             sent.setdefault(int(match.group(1)), []).append(sent_at)
     return sent

@@ -116,7 +116,9 @@ def build(count: int, phases: list[str]) -> list[Report]:
     hospital = Facility.objects.get(kind=Facility.Kind.HOSPITAL)
     centres = Facility.objects.filter(kind=Facility.Kind.HEALTH_CENTRE).order_by("pk")
     district = Location.objects.get(level=Location.Level.DISTRICT)
-    ladder = [(f"+25073{n:07d}", Staff.Role.IN_CHARGE, centre) for n, centre in enumerate(centres)]
+    ladder: list[tuple[str, Staff.Role, Facility | None]] = [
+        (f"+25073{n:07d}", Staff.Role.IN_CHARGE, centre) for n, centre in enumerate(centres)
+    ]
     ladder += [("+250740000001", Staff.Role.MATERNITY_ON_CALL, hospital)]
     ladder += [("+250750000001", Staff.Role.DISTRICT_OFFICIAL, None)]
     Staff.objects.bulk_create(
@@ -269,7 +271,7 @@ def late_steps(sweep: timedelta) -> list[tuple[datetime, float]]:
     from maternal.models import EscalationStep
 
     done = EscalationStep.objects.filter(status="done").values_list("due_at", "ran_at")
-    return [(due, (ran - due).total_seconds()) for due, ran in done if ran - due > sweep]
+    return [(due, (ran - due).total_seconds()) for due, ran in done if ran is not None and ran - due > sweep]
 
 
 @dataclass(frozen=True)

@@ -413,6 +413,7 @@ def main() -> None:
             emit("gunicorn_threads", arguments.threads)
             emit("wrk_connections", arguments.connections)
             emit("duration_s", arguments.duration)
+            assert redis.process is not None  # redis_server started it
             stack = Stack(
                 web=children_of(web.pid),
                 postgres=with_children(postgres_pid(WORK / "postgres")),

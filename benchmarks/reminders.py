@@ -25,8 +25,11 @@ import argparse
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
+from functools import partial
 from pathlib import Path
+from typing import TypeVar
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -43,6 +46,7 @@ from benchmarks.common import (  # noqa: E402
 DATABASE = Path("/tmp/umubyeyi-benchmark-reminders.sqlite3")
 WORK = Path("/tmp/umubyeyi-benchmark-reminders")
 BATCH = 20_000
+Result = TypeVar("Result")
 SECTORS, VILLAGES_PER_SECTOR = 30, 50
 
 
@@ -139,8 +143,10 @@ def reset(due_ids: list[int], broker) -> None:
     broker.flushall()
 
 
-def median_time(action, repeat: int = 5, before=None) -> tuple[float, object]:
-    times, result = [], None
+def median_time(
+    action: Callable[[], Result], repeat: int = 5, before: Callable[[], object] | None = None
+) -> tuple[float, Result]:
+    times = []
     for _run in range(repeat):
         if before:
             before()
@@ -185,7 +191,10 @@ def measure(arguments: argparse.Namespace, sizes: list[int]) -> None:
         reporters = build_volunteers(arguments.volunteers)
         emit("volunteers", arguments.volunteers)
         emit("due_today", arguments.due)
-        sweeps, finds, active, due_ids = {}, {}, 0, []
+        sweeps: dict[int, float] = {}
+        finds: dict[int, float] = {}
+        active = 0
+        due_ids: list[int] = []
         for size in sizes:
             progress(f"growing to {size:,} active pregnancies")
             started = time.perf_counter()
@@ -207,7 +216,7 @@ def measure(arguments: argparse.Namespace, sizes: list[int]) -> None:
             progress(f"timing the sweep at {size:,}")
             finds[size], workers = median_time(lambda: reporters_with_work(today))
             sweeps[size], summary = median_time(
-                lambda: send_due_reminders(now=now), before=lambda ids=due_ids: reset(ids, broker)
+                lambda: send_due_reminders(now=now), before=partial(reset, due_ids, broker)
             )
             emit(f"find_seconds_{size}", finds[size])
             emit(f"volunteers_with_work_{size}", len(workers))

@@ -123,19 +123,22 @@ def build_places() -> list[dict]:
         ),
         batch_size=BATCH,
     )
-    first_village = {}
+    first_village: dict[int | None, Location] = {}
     for village in villages:
         first_village.setdefault(village.sector_id, village)
-    facilities = Facility.objects.bulk_create(
-        Facility(
-            code=f"{s.code}",
-            name=f"Health centre {s.code}",
-            kind=Facility.Kind.HEALTH_CENTRE,
-            location=first_village[s.pk],
-            district_id=s.district_id,
+    health_centres = []
+    for s in sectors:
+        assert s.district_id is not None  # every sector was created with its district
+        health_centres.append(
+            Facility(
+                code=f"{s.code}",
+                name=f"Health centre {s.code}",
+                kind=Facility.Kind.HEALTH_CENTRE,
+                location=first_village[s.pk],
+                district_id=s.district_id,
+            )
         )
-        for s in sectors
-    )
+    facilities = Facility.objects.bulk_create(health_centres)
     facility_of_sector = {f.location.sector_id: f for f in facilities}
     reporters = Reporter.objects.bulk_create(
         (
@@ -263,6 +266,7 @@ def build_district_history(place: dict, pregnancies: int, rng: random.Random, se
             )
         )
         if p.status == Pregnancy.Status.DELIVERED:
+            assert p.closed_on is not None  # a delivered pregnancy closed on its birth date
             births.append(Birth(pregnancy=p, birth_date=p.closed_on, place=rng.choice(BIRTH_PLACES)))
     Visit.objects.bulk_create(visits, batch_size=BATCH)
     Reminder.objects.bulk_create(reminders, batch_size=BATCH)

@@ -7,6 +7,7 @@ Local defaults give a working embedded system (SQLite, a Redis on localhost); pr
 import os
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from csp.constants import NONCE, NONE, SELF
@@ -175,7 +176,7 @@ PHONENUMBER_DB_FORMAT = "E164"
 # --- RapidSMS ---
 RAPIDSMS_ROUTER = "messaging.router.OutboxRouter"
 PROJECT_NAME = "Umubyeyi"
-INSTALLED_BACKENDS = {
+INSTALLED_BACKENDS: dict[str, dict[str, Any]] = {
     "message_tester": {"ENGINE": "rapidsms.backends.database.DatabaseBackend"},
     "simulator": {"ENGINE": "rapidsms.backends.database.DatabaseBackend"},
     "kannel-backend": {

@@ -2,7 +2,7 @@
 to its own page, so that a district official who logs in at ``/accounts/login/`` reaches their
 reports instead of a page they may not open."""
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -10,7 +10,7 @@ from django.shortcuts import redirect
 from reports.models import OfficialProfile
 
 
-def landing_page(user: AbstractBaseUser | AnonymousUser) -> str:
+def landing_page(user: User | AnonymousUser) -> str:
     """The URL name of a user's own page; PermissionDenied for a user who may open none."""
     if not user.is_authenticated:
         return "login"

@@ -221,9 +221,11 @@ def _send_through_backend(message: OutgoingMessage) -> None:
     try:
         backend.send(id_=str(message.pk), text=message.text, identities=[message.identity], context={})
     except requests.HTTPError as error:
-        status = error.response.status_code if error.response is not None else 0
-        if status in (400, 404):
-            raise PermanentSendError(f"gateway answered {status}: {error.response.text[:200]}") from error
+        response = error.response
+        if response is not None and response.status_code in (400, 404):
+            raise PermanentSendError(
+                f"gateway answered {response.status_code}: {response.text[:200]}"
+            ) from error
         raise
 
 
@@ -296,8 +298,8 @@ def sweep_outbox(*, now: datetime | None = None, emergency: bool | None = None) 
     due = OutgoingMessage.objects.filter(status__in=DELIVERABLE, next_attempt_at__lte=now)
     if emergency is not None:
         due = due.filter(emergency=emergency)
-    due = due.order_by("-emergency", "pk").values_list("pk", flat=True)
-    return {"sent": sum(deliver(pk) for pk in list(due))}
+    due_ids = list(due.order_by("-emergency", "pk").values_list("pk", flat=True))
+    return {"sent": sum(deliver(pk) for pk in due_ids)}
 
 
 def send_sms(*, phone: str, text: str, kind: str, emergency: bool = False) -> OutgoingMessage:

@@ -1,3 +1,5 @@
+from functools import partial
+
 from django.contrib import admin
 from django.db import transaction
 from django.urls import reverse
@@ -58,7 +60,7 @@ class MonthlyReportAdmin(admin.ModelAdmin):
                 district=report.district, month=report.period, requested_by=request.user
             )
             if needs_rendering:
-                transaction.on_commit(lambda report_id=report.pk: enqueue_render(report_id))
+                transaction.on_commit(partial(enqueue_render, report.pk))
 
     @admin.display(description="Downloads")
     def downloads_links(self, report: MonthlyReport) -> str:

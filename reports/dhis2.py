@@ -237,7 +237,7 @@ def _metadata_package() -> dict:
                 "code": code,
                 "name": f"Umubyeyi {indicator.title}"
                 + (" (mean minutes)" if indicator.unit == Unit.MINUTES else ""),
-                "shortName": _short(indicator.short_title),
+                "shortName": _short(str(indicator.short_title)),
                 "indicatorType": {"id": percent if indicator.unit == Unit.PERCENT else number},
                 "numerator": f"#{{{numerator.uid}}}",
                 "numeratorDescription": str(indicator.numerator_title),

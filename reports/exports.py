@@ -66,6 +66,7 @@ def report_xlsx(report: MonthlyReport) -> bytes:
     flagged), sectors, the 12 months, the events to review, the volunteers who sent nothing and the
     definitions. Numbers are numbers (percentages as 0-100), codes are text."""
     book = Workbook()
+    assert isinstance(book.active, Worksheet)  # a new workbook's one sheet
     _key_indicators(book.active, report)
     _places_sheet(book.create_sheet(_("Health facilities")), report, report.health_centres, ranked=True)
     _places_sheet(book.create_sheet(_("Sectors")), report, report.sectors, ranked=False)

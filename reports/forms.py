@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django import forms
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 
 from maternal.models import Location
 from reports.months import Month
@@ -17,9 +17,11 @@ class ReportRequestForm(forms.Form):
         help_text="A calendar month, written YYYY-MM.",
     )
 
-    def __init__(self, *args, user: AbstractBaseUser, **kwargs) -> None:
+    def __init__(self, *args, user: User, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["district"].queryset = visible_districts(user)
+        district = self.fields["district"]
+        assert isinstance(district, forms.ModelChoiceField)
+        district.queryset = visible_districts(user)
 
     def clean_month(self) -> Month:
         try:

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
 from functools import reduce
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db.models import (
@@ -66,6 +67,9 @@ from maternal.sms.grammar import FACILITY_PLACES  # birth places that count as a
 from messaging.models import InboundMessage
 from reminders.models import CoverCheck
 from reports.months import Month
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 #: The response target for a red alert.
 ACKNOWLEDGE_TARGET = timedelta(minutes=10)
@@ -163,15 +167,15 @@ class Rows:
 class Indicator:
     name: str
     #: Titles are translated (the report's language); the rule is the English definition.
-    title: str
-    short_title: str
+    title: StrOrPromise
+    short_title: StrOrPromise
     unit: Unit
     rule: str
     #: The national default; ``settings.REPORT_TARGETS`` ({name: value}) moves its value.
     default_target: Target | None = None
     #: What the two counts of a ratio are (DHIS2 receives them as data elements of their own).
-    numerator_title: str = ""
-    denominator_title: str = ""
+    numerator_title: StrOrPromise = ""
+    denominator_title: StrOrPromise = ""
 
     @property
     def target(self) -> Target | None:
@@ -237,13 +241,19 @@ def _counts_by_area(
     )
 
 
-def _by_area(groups: list[dict], figure: Callable[[list[dict]], Figure]) -> tuple[dict, dict]:
+def _by_area(
+    groups: list[dict], figure: Callable[[list[dict]], Figure]
+) -> tuple[dict[SectorId, Figure], dict[FacilityId, Figure]]:
     """The figure of each sector and of each facility, from the groups of ``_counts_by_area``."""
-    places: tuple[dict, dict] = (defaultdict(list), defaultdict(list))
+    sectors: defaultdict[SectorId, list[dict]] = defaultdict(list)
+    facilities: defaultdict[FacilityId, list[dict]] = defaultdict(list)
     for group in groups:
-        places[0][group["area_sector"]].append(group)
-        places[1][group["area_facility"]].append(group)
-    return tuple({key: figure(rows) for key, rows in each.items()} for each in places)
+        sectors[group["area_sector"]].append(group)
+        facilities[group["area_facility"]].append(group)
+    return (
+        {sector: figure(rows) for sector, rows in sectors.items()},
+        {facility: figure(rows) for facility, rows in facilities.items()},
+    )
 
 
 @dataclass(frozen=True)

@@ -65,7 +65,7 @@ class _NumberedCanvas(Canvas):
 
     def showPage(self) -> None:  # noqa: N802 (reportlab's name)
         self._held_pages.append(dict(self.__dict__))
-        self._startPage()
+        self._startPage()  # type: ignore[attr-defined]  # reportlab's private reset, absent from its stubs
 
     def save(self) -> None:
         total = len(self._held_pages)
@@ -76,7 +76,7 @@ class _NumberedCanvas(Canvas):
             self.drawRightString(
                 PAGE_WIDTH - MARGIN,
                 FOOTER_HEIGHT / 2,
-                _("Page %(page)s of %(pages)s") % {"page": self._pageNumber, "pages": total},
+                _("Page %(page)s of %(pages)s") % {"page": self.getPageNumber(), "pages": total},
             )
             super().showPage()
         super().save()
@@ -418,7 +418,8 @@ class MonthlyReportRenderer:
         return [Paragraph(_("The last 12 months"), self.styles["h1"]), table]
 
     def _charts(self) -> list[Flowable]:
-        charts = [self._trend_chart(BY_NAME[name]) for name in CHARTED] + [self._births_by_place_chart()]
+        charts: list[Flowable] = [self._trend_chart(BY_NAME[name]) for name in CHARTED]
+        charts.append(self._births_by_place_chart())
         if len(charts) % 2:
             charts.append(Spacer(1, 1))
         grid = Table([charts[i : i + 2] for i in range(0, len(charts), 2)], colWidths=[CONTENT_WIDTH / 2] * 2)
@@ -442,7 +443,8 @@ class MonthlyReportRenderer:
         drawing.add(String(0, height - 10, title, fontName="Helvetica-Bold", fontSize=8.5, fillColor=INK))
         values = [point["value"] for point in series]
         chart = VerticalBarChart() if bars else HorizontalLineChart()
-        chart.x, chart.y, chart.width, chart.height = 24, 26, width - 32, height - 44
+        # types-reportlab says int for a chart's place and size; reportlab takes any number.
+        chart.x, chart.y, chart.width, chart.height = 24, 26, width - 32, height - 44  # type: ignore[assignment]
         chart.data = [[0 if value is None and bars else value for value in values]]
         chart.categoryAxis.categoryNames = [short_month_label(point["month"]) for point in series]
         chart.categoryAxis.labels.fontSize = 6
@@ -456,7 +458,7 @@ class MonthlyReportRenderer:
             _scale(chart.valueAxis, top, whole=bars)
         chart.valueAxis.visibleGrid = True
         chart.valueAxis.gridStrokeColor = SHADE
-        if bars:
+        if isinstance(chart, VerticalBarChart):
             chart.bars[0].fillColor = ACCENT
             chart.bars[0].strokeColor = None
         else:
@@ -508,7 +510,7 @@ class MonthlyReportRenderer:
         codes = sorted(places, key=lambda code: (order.index(code) if code in order else 99, code))
         codes.reverse()
         chart = HorizontalBarChart()
-        chart.x, chart.y, chart.width, chart.height = 62, 10, width - 84, height - 30
+        chart.x, chart.y, chart.width, chart.height = 62, 10, width - 84, height - 30  # type: ignore[assignment]
         chart.data = [[places[code] for code in codes]]
         chart.categoryAxis.categoryNames = [presentation.place_label(code) for code in codes]
         chart.categoryAxis.labels.fontSize = 7

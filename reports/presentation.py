@@ -136,7 +136,7 @@ def report_page(report: MonthlyReport) -> dict:
                 "previous": figure_text(each, Figure.from_json(figures.get("previous"))),
                 "target": target_text(each, target_of(report, each.name)),
                 "flag": flag,
-                "flag_label": FLAG_LABELS.get(flag, ""),
+                "flag_label": FLAG_LABELS[flag] if flag else "",
             }
         )
     health_centres = [

@@ -4,7 +4,7 @@ these, so the scoping holds whatever the menus show."""
 from __future__ import annotations
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import PermissionDenied
 from django.db.models import CharField, F, Q, QuerySet, Value
 from django.http import HttpRequest
@@ -15,7 +15,7 @@ from messaging.models import InboundMessage, OutgoingMessage
 from reports.models import MonthlyReport, OfficialProfile
 
 
-def official_district(user: AbstractBaseUser | AnonymousUser) -> Location | None:
+def official_district(user: User | AnonymousUser) -> Location | None:
     """The one district a user is limited to, or None for national staff (a profile without a
     district, or a superuser). A user without a profile may see no report: PermissionDenied."""
     if not user.is_authenticated:
@@ -35,26 +35,27 @@ def report_language(request: HttpRequest) -> str:
     asked = request.GET.get("lang", "")
     if asked in languages:
         return asked
-    profile = OfficialProfile.objects.filter(user=request.user).only("language").first()
-    if profile is not None:
-        return profile.language
+    if request.user.is_authenticated:
+        profile = OfficialProfile.objects.filter(user=request.user).only("language").first()
+        if profile is not None:
+            return profile.language
     current = translation.get_language() or ""
     return current if current in languages else "en"
 
 
-def visible_districts(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Location]:
+def visible_districts(user: User | AnonymousUser) -> QuerySet[Location]:
     district = official_district(user)
     districts = Location.objects.filter(level=Location.Level.DISTRICT).order_by("name")
     return districts if district is None else districts.filter(pk=district.pk)
 
 
-def visible_reports(user: AbstractBaseUser | AnonymousUser) -> QuerySet[MonthlyReport]:
+def visible_reports(user: User | AnonymousUser) -> QuerySet[MonthlyReport]:
     district = official_district(user)
     reports = MonthlyReport.objects.select_related("district")
     return reports if district is None else reports.filter(district=district)
 
 
-def visible_messages(user: AbstractBaseUser) -> QuerySet:
+def visible_messages(user: User) -> QuerySet:
     """Every SMS in and out that a user allowed to read the message log may see, newest first, as
     rows with ``at``, ``direction`` ("in" or "out"), ``phone``, ``text`` and ``delivery`` (the status of an
     outgoing message). A district official (a profile with a district) sees the messages from and

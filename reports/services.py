@@ -7,9 +7,10 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
@@ -20,6 +21,7 @@ from reports.indicators import (
     BY_NAME,
     DEATH_INDICATORS,
     INDICATORS,
+    CountIndicator,
     Figure,
     Flag,
     Indicator,
@@ -138,7 +140,7 @@ def _health_centres(*, district: Location, measured: dict[str, Measurement]) -> 
     facilities = Facility.objects.filter(Q(district=district) | Q(pk__in=with_records)).select_related(
         "location__sector"
     )
-    rows = []
+    rows: list[dict[str, Any]] = []
     for facility in facilities:
         place_figures = _place_figures(measured, facility.pk, "facilities")
         flags = [
@@ -184,7 +186,9 @@ def _deaths(*, district: Location, month: Month) -> list[dict]:
     rows), with where it happened: no name, no identifier."""
     events = []
     for name in DEATH_INDICATORS:
-        for rows in BY_NAME[name].sources:
+        indicator = BY_NAME[name]
+        assert isinstance(indicator, CountIndicator)  # a death is counted, never a share
+        for rows in indicator.sources:
             events += [
                 {
                     "date": str(when),
@@ -367,9 +371,7 @@ def version_pdf(*, version: ReportVersion, language: str) -> ReportVersion:
     return version
 
 
-def _report_for(
-    *, district: Location, month: Month, requested_by: AbstractBaseUser | None
-) -> tuple[MonthlyReport, bool]:
+def _report_for(*, district: Location, month: Month, requested_by: User | None) -> tuple[MonthlyReport, bool]:
     try:
         with transaction.atomic():
             return MonthlyReport.objects.get_or_create(
@@ -380,7 +382,7 @@ def _report_for(
 
 
 def request_report(
-    *, district: Location, month: Month, requested_by: AbstractBaseUser | None = None
+    *, district: Location, month: Month, requested_by: User | None = None
 ) -> tuple[MonthlyReport, bool]:
     """Ask for a district's report of a month (new, or refreshed from today's data). Returns the
     report and whether it needs rendering now; a report already queued or running is left alone."""
@@ -427,7 +429,7 @@ def generate_report(*, district: Location, month: Month) -> MonthlyReport:
     return report
 
 
-def log_download(*, report: MonthlyReport, user: AbstractBaseUser, format: str) -> ReportDownload:
+def log_download(*, report: MonthlyReport, user: User, format: str) -> ReportDownload:
     return ReportDownload.objects.create(
         report=report, user=user, username=user.get_username(), format=format
     )

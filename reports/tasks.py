@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import logging
+from functools import partial
 
 from celery import shared_task
 from django.db import transaction
@@ -28,7 +29,7 @@ def render_monthly_reports() -> dict[str, int]:
     done reports are left alone, and a report queued twice is rendered once."""
     report_ids = services.queue_monthly_reports(month=Month.current().shift(-1))
     for report_id in report_ids:
-        transaction.on_commit(lambda report_id=report_id: render_report.delay(report_id))
+        transaction.on_commit(partial(render_report.delay, report_id))
     return {"queued": len(report_ids)}
 
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 import json
 
 from django.contrib.auth.decorators import login_required, permission_required
+from django.contrib.auth.models import User
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import translation
 from django.views.decorators.http import require_POST
@@ -35,8 +36,15 @@ REPORTS_PER_PAGE = 50
 MESSAGES_PER_PAGE = 100
 
 
+class AuthenticatedRequest(HttpRequest):
+    """The request of a view behind ``login_required``, typed as such (django-stubs' idiom): its
+    user is logged in, never an ``AnonymousUser``."""
+
+    user: User
+
+
 @login_required
-def report_list(request: HttpRequest) -> HttpResponse:
+def report_list(request: AuthenticatedRequest) -> HttpResponse:
     return _list_page(
         request, ReportRequestForm(user=request.user, initial={"district": official_district(request.user)})
     )
@@ -55,7 +63,7 @@ def _list_page(request: HttpRequest, form: ReportRequestForm, status: int = 200)
 
 @login_required
 @require_POST
-def request_report(request: HttpRequest) -> HttpResponse:
+def request_report(request: AuthenticatedRequest) -> HttpResponse:
     form = ReportRequestForm(request.POST, user=request.user)
     if not form.is_valid():
         return _list_page(request, form, status=400)
@@ -68,7 +76,7 @@ def request_report(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def report_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     report = get_object_or_404(visible_reports(request.user), pk=pk)
     language = report_language(request)
     with translation.override(language):
@@ -82,7 +90,9 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def download(request: HttpRequest, pk: int, format: str, number: int | None = None) -> HttpResponse:
+def download(
+    request: AuthenticatedRequest, pk: int, format: str, number: int | None = None
+) -> HttpResponseBase:
     report = get_object_or_404(visible_reports(request.user), pk=pk)
     if not report.has_snapshot:
         raise Http404("This report has not been rendered yet.")
@@ -114,6 +124,6 @@ def download(request: HttpRequest, pk: int, format: str, number: int | None = No
 
 @login_required
 @permission_required("messaging.view_message_log", raise_exception=True)
-def message_log(request: HttpRequest) -> HttpResponse:
+def message_log(request: AuthenticatedRequest) -> HttpResponse:
     page = Paginator(visible_messages(request.user), MESSAGES_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "reports/message_log.html", {"page": page})

@@ -7,7 +7,7 @@ import factory
 from maternal.models import Facility, Location, Mother, Pregnancy, Reporter, Staff, expected_delivery_date
 
 
-class LocationFactory(factory.django.DjangoModelFactory):
+class LocationFactory(factory.django.DjangoModelFactory[Location]):
     class Meta:
         model = Location
         django_get_or_create = ("code",)
@@ -19,18 +19,18 @@ class LocationFactory(factory.django.DjangoModelFactory):
 
 def location_tree(suffix: str = "1") -> dict[str, Location]:
     """A province > district > sector > cell > village chain with codes like the national ones."""
-    province = LocationFactory(code=f"{suffix}", name=f"Province {suffix}", level="province")
-    district = LocationFactory(
+    province = LocationFactory.create(code=f"{suffix}", name=f"Province {suffix}", level="province")
+    district = LocationFactory.create(
         code=f"{suffix}01", name=f"District {suffix}", level="district", parent=province
     )
     district.district = district
     district.save()
-    sector = LocationFactory(
+    sector = LocationFactory.create(
         code=f"{suffix}0101", name=f"Sector {suffix}", level="sector", parent=district, district=district
     )
     sector.sector = sector
     sector.save()
-    cell = LocationFactory(
+    cell = LocationFactory.create(
         code=f"{suffix}010101",
         name=f"Cell {suffix}",
         level="cell",
@@ -38,7 +38,7 @@ def location_tree(suffix: str = "1") -> dict[str, Location]:
         district=district,
         sector=sector,
     )
-    village = LocationFactory(
+    village = LocationFactory.create(
         code=f"{suffix}01010101",
         name=f"Village {suffix}",
         level="village",
@@ -49,7 +49,7 @@ def location_tree(suffix: str = "1") -> dict[str, Location]:
     return {"province": province, "district": district, "sector": sector, "cell": cell, "village": village}
 
 
-class FacilityFactory(factory.django.DjangoModelFactory):
+class FacilityFactory(factory.django.DjangoModelFactory[Facility]):
     class Meta:
         model = Facility
         django_get_or_create = ("code",)
@@ -60,7 +60,7 @@ class FacilityFactory(factory.django.DjangoModelFactory):
     location = factory.LazyFunction(lambda: location_tree()["village"])
 
 
-class ReporterFactory(factory.django.DjangoModelFactory):
+class ReporterFactory(factory.django.DjangoModelFactory[Reporter]):
     class Meta:
         model = Reporter
 
@@ -73,7 +73,7 @@ class ReporterFactory(factory.django.DjangoModelFactory):
     status = Reporter.Status.ACTIVE
 
 
-class StaffFactory(factory.django.DjangoModelFactory):
+class StaffFactory(factory.django.DjangoModelFactory[Staff]):
     class Meta:
         model = Staff
 
@@ -86,7 +86,7 @@ class StaffFactory(factory.django.DjangoModelFactory):
     language = "en"
 
 
-class MotherFactory(factory.django.DjangoModelFactory):
+class MotherFactory(factory.django.DjangoModelFactory[Mother]):
     class Meta:
         model = Mother
 
@@ -96,7 +96,7 @@ class MotherFactory(factory.django.DjangoModelFactory):
     village = factory.LazyAttribute(lambda mother: mother.facility.location)
 
 
-class PregnancyFactory(factory.django.DjangoModelFactory):
+class PregnancyFactory(factory.django.DjangoModelFactory[Pregnancy]):
     class Meta:
         model = Pregnancy
 

@@ -75,7 +75,7 @@ def build_population(*, volunteers: int, staff: int, pending: int, unknown: int)
     phone numbers at all, as a test page or a broken gateway sends."""
     places = [location_tree("1"), location_tree("2")]
     centres = [
-        FacilityFactory(code=code, name=f"Fuzz health centre {code}", location=tree["village"])
+        FacilityFactory.create(code=code, name=f"Fuzz health centre {code}", location=tree["village"])
         for code, tree in zip(("101", "202"), places, strict=True)
     ]
     for centre, tree in zip(centres, places, strict=True):
@@ -85,26 +85,26 @@ def build_population(*, volunteers: int, staff: int, pending: int, unknown: int)
     for n in range(staff):
         centre = centres[n % 2]
         role = roles[(n // 2) % len(roles)]
-        person = StaffFactory(
+        member = StaffFactory.create(
             phone=f"+25072800{n:04d}",
             role=role,
             facility=None if role == Staff.Role.DISTRICT_OFFICIAL else centre,
             district=centre.district,
             language=("rw", "en", "fr")[n % 3],
         )
-        staff_phones.append(str(person.phone))
+        staff_phones.append(str(member.phone))
     volunteer_phones = []
     for n in range(volunteers):
         centre = centres[0] if n % 5 else centres[1]
-        person = ReporterFactory(
+        volunteer = ReporterFactory.create(
             phone=f"+25078800{n:04d}", facility=centre, language=("rw", "en", "fr")[n % 3]
         )
-        volunteer_phones.append(str(person.phone))
+        volunteer_phones.append(str(volunteer.phone))
     pending_phones, registration_numbers = [], []
     for n in range(pending):
-        person = ReporterFactory(phone=f"+25073800{n:04d}", facility=centres[0], status="pending")
-        pending_phones.append(str(person.phone))
-        registration_numbers.append(person.pk)
+        applicant = ReporterFactory.create(phone=f"+25073800{n:04d}", facility=centres[0], status="pending")
+        pending_phones.append(str(applicant.phone))
+        registration_numbers.append(applicant.pk)
     unknown_phones = [f"+25079800{n:04d}" for n in range(max(unknown - 2, 0))] + ["12345", "MTN"][:unknown]
     return Population(
         volunteers=tuple(volunteer_phones),
@@ -537,10 +537,10 @@ def half_written_records() -> list[str]:
     for pk in set(Alert.objects.values_list("pk", flat=True)) ^ audited_alerts:
         problems.append(f"alert {pk}: alert and audit entry disagree")
     answered = Alert.objects.exclude(status=Alert.Status.OPEN)
-    for alert in answered.filter(escalation_steps__status=EscalationStep.Status.PENDING).distinct():
-        problems.append(f"alert {alert.pk} is {alert.status} but its ladder still climbs")
-    for birth in Birth.objects.annotate(baby_count=Count("babies")).filter(baby_count=0):
-        problems.append(f"birth {birth.pk} has no baby")
+    for climbing in answered.filter(escalation_steps__status=EscalationStep.Status.PENDING).distinct():
+        problems.append(f"alert {climbing.pk} is {climbing.status} but its ladder still climbs")
+    for empty in Birth.objects.annotate(baby_count=Count("babies")).filter(baby_count=0):
+        problems.append(f"birth {empty.pk} has no baby")
     for birth in Birth.objects.filter(pregnancy__status=Pregnancy.Status.ACTIVE):
         problems.append(f"birth {birth.pk} belongs to a pregnancy still active")
     counts = {
@@ -557,6 +557,7 @@ def half_written_records() -> list[str]:
         problems.append("a risk report left its pregnancy not high-risk")
     for staff in Staff.objects.filter(duty_changes__isnull=False).distinct():
         last = staff.duty_changes.order_by("-changed_at", "-pk").first()
+        assert last is not None  # the query keeps staff with a duty history
         if (last.on_duty, last.changed_at) != (staff.on_duty, staff.on_duty_since):
             problems.append(f"staff {staff.phone}: duty state and its history disagree")
     unanswered = InboundMessage.objects.filter(reply="").exclude(keyword=ratelimit.RATE_LIMITED)

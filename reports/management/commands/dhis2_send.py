@@ -32,10 +32,10 @@ class Command(BaseCommand):
             period = Month.parse(month)
         except ValueError as error:
             raise CommandError(str(error)) from None
-        reports = MonthlyReport.objects.filter(month=period.first_day).exclude(generated_at=None)
+        computed = MonthlyReport.objects.filter(month=period.first_day).exclude(generated_at=None)
         if district:
-            reports = reports.filter(Q(district__code=district) | Q(district__name__iexact=district))
-        reports = list(reports.select_related("district").order_by("district__name"))
+            computed = computed.filter(Q(district__code=district) | Q(district__name__iexact=district))
+        reports = list(computed.select_related("district").order_by("district__name"))
         if not reports:
             raise CommandError(f"No computed report for {period}{' in ' + district if district else ''}.")
         for report in reports:

@@ -45,7 +45,9 @@ class Command(BaseCommand):
             report = services.generate_report(district=found[0], month=period)
         except services.ReportFailed as error:
             raise CommandError(str(error)) from None
-        version = services.version_pdf(version=report.current, language=language)
+        current = report.current
+        assert current is not None  # a done report has its current version
+        version = services.version_pdf(version=current, language=language)
         if output:
             path = Path(output).resolve()
             with version.open_pdf(language) as stored:
