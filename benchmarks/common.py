@@ -123,11 +123,13 @@ def redis_server(directory: Path) -> Iterator[RedisServer]:
 
 
 @contextlib.contextmanager
-def child(command: list[str], *, env: dict[str, str], log: Path) -> Iterator[subprocess.Popen]:
+def child(
+    command: list[str], *, env: dict[str, str], log: Path, cwd: Path = ROOT
+) -> Iterator[subprocess.Popen]:
     """A child process in its own session, stopped (TERM, then KILL) with all its children."""
     with log.open("w") as output:
         process = subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
+            command, cwd=cwd, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
         )
     try:
         yield process
