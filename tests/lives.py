@@ -12,9 +12,10 @@ import time_machine
 from django.test import TestCase
 
 from maternal.alerts import sweep_escalations
+from messaging.delivery import sweep_outbox
 from messaging.models import OutgoingMessage
 from messaging.router import simulate
-from messaging.services import inline_delivery, sweep_outbox
+from messaging.services import inline_delivery
 from reminders.services import send_due_reminders
 from tests.conftest import KIGALI
 

@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 from rapidsms.backends.database.models import BackendMessage
 
-from messaging import services, tasks
+from messaging import delivery, services, tasks
 from messaging.backends import installed_backend
 from messaging.gsm import is_gsm, to_gsm
 from messaging.models import OutgoingMessage
@@ -65,8 +65,8 @@ def refusing_gateway():
 
 
 def test_a_queued_message_is_delivered_through_its_backend_once(queued):
-    assert services.deliver(queued.pk) is True
-    assert services.deliver(queued.pk) is False
+    assert delivery.deliver(queued.pk) is True
+    assert delivery.deliver(queued.pk) is False
     queued.refresh_from_db()
     assert queued.status == Status.SENT and queued.attempts == 1
     assert BackendMessage.objects.filter(identity="+250788123456", text="Hello").count() == 1
@@ -81,25 +81,25 @@ def test_the_delivery_task_run_twice_sends_once(queued):
 def test_an_unreachable_gateway_is_retried_with_backoff(db, kannel_backend):
     kannel_backend("http://127.0.0.1:9/cgi-bin/sendsms")  # nothing listens on the discard port
     message = services.queue_message(phone="+250788123456", text="Hi")
-    assert services.deliver(message.pk) is False
+    assert delivery.deliver(message.pk) is False
     message.refresh_from_db()
     assert message.status == Status.RETRYING and message.failure_reason
     assert message.next_attempt_at - timezone.now() >= timedelta(seconds=25)
-    assert services.deliver(message.pk) is False  # not due yet: no second attempt
+    assert delivery.deliver(message.pk) is False  # not due yet: no second attempt
     assert message.attempts == 1
 
 
 def test_a_permanent_refusal_fails_the_message_with_the_gateways_reason(db, kannel_backend, refusing_gateway):
     kannel_backend(refusing_gateway)
     message = services.queue_message(phone="+250788123456", text="Hi")
-    services.deliver(message.pk)
+    delivery.deliver(message.pk)
     message.refresh_from_db()
     assert message.status == Status.FAILED
     assert "Invalid destination number" in message.failure_reason
 
 
 def test_the_sweep_delivers_what_was_never_handed_to_a_worker(queued):
-    assert services.sweep_outbox() == {"sent": 1}
+    assert delivery.sweep_outbox() == {"sent": 1}
     assert OutgoingMessage.objects.get().status == Status.SENT
 
 
@@ -141,7 +141,7 @@ def test_a_hanging_gateway_is_given_up_on_and_retried_later(db, kannel_backend, 
     monkeypatch.setattr(backends, "SENDSMS_TIMEOUT_SECONDS", 0.5)
     kannel_backend(f"http://127.0.0.1:{server.server_port}/cgi-bin/sendsms")
     message = services.queue_message(phone="+250788123456", text="Hi")
-    services.deliver(message.pk)
+    delivery.deliver(message.pk)
     message.refresh_from_db()
     assert message.status == Status.RETRYING and "timed out" in message.failure_reason.lower()
     server.shutdown()
@@ -184,14 +184,14 @@ def test_run_due_after_a_long_outage_sends_what_is_due_beside_a_huge_backlog_wai
 
 def test_a_message_being_sent_by_another_worker_is_not_taken_by_the_sweep(queued):
     OutgoingMessage.objects.filter(pk=queued.pk).update(
-        status=Status.SENDING, next_attempt_at=timezone.now() + services.SENDING_LEASE
+        status=Status.SENDING, next_attempt_at=timezone.now() + delivery.SENDING_LEASE
     )
-    assert services.sweep_outbox() == {"sent": 0}
+    assert delivery.sweep_outbox() == {"sent": 0}
 
 
 def test_a_message_left_sending_by_a_dead_worker_is_sent_when_its_lease_ends(queued):
     OutgoingMessage.objects.filter(pk=queued.pk).update(status=Status.SENDING, next_attempt_at=timezone.now())
-    assert services.sweep_outbox() == {"sent": 1}
+    assert delivery.sweep_outbox() == {"sent": 1}
     assert BackendMessage.objects.filter(text="Hello").count() == 1
 
 
@@ -204,15 +204,15 @@ def test_a_database_restart_after_the_hand_over_neither_loses_nor_resends_the_me
     if connection.vendor != "postgresql":
         pytest.skip("pg_terminate_backend is PostgreSQL's; SQLite has no connection to cut")
     message = services.queue_message(phone="+250788123456", text="Hello")
-    send = services._send_through_backend
+    send = delivery._send_through_backend
 
     def send_then_lose_the_connection(outgoing: OutgoingMessage) -> None:
         send(outgoing)
         end_this_database_connection()
 
-    monkeypatch.setattr(services, "_send_through_backend", send_then_lose_the_connection)
-    assert services.deliver(message.pk) is True
+    monkeypatch.setattr(delivery, "_send_through_backend", send_then_lose_the_connection)
+    assert delivery.deliver(message.pk) is True
     message.refresh_from_db()
     assert message.status == Status.SENT
-    assert services.sweep_outbox(now=timezone.now() + services.SENDING_LEASE * 2) == {"sent": 0}
+    assert delivery.sweep_outbox(now=timezone.now() + delivery.SENDING_LEASE * 2) == {"sent": 0}
     assert BackendMessage.objects.filter(text="Hello").count() == 1

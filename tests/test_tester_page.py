@@ -3,7 +3,7 @@
 import pytest
 from django.contrib.auth.models import User
 
-from messaging.services import sweep_outbox
+from messaging.delivery import sweep_outbox
 from tests.factories import ReporterFactory
 
 

@@ -26,8 +26,8 @@ from django.db import connection
 from django.utils import timezone
 
 from maternal.models import EscalationStep, Staff
+from messaging.delivery import SENDING_LEASE
 from messaging.models import InboundMessage, OutgoingMessage
-from messaging.services import SENDING_LEASE
 from tests.factories import FacilityFactory, PregnancyFactory, ReporterFactory, StaffFactory
 from tests.kannel import deployed_environment
 from tests.nodes import Node

@@ -8,8 +8,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from maternal.alerts import sweep_escalations
+from messaging.delivery import DELIVERABLE, sweep_outbox
 from messaging.models import OutgoingMessage
-from messaging.services import DELIVERABLE, inline_delivery, sweep_outbox
+from messaging.services import inline_delivery
 from reminders.cover import check_cover
 from reminders.services import send_due_reminders
 
