@@ -202,11 +202,11 @@ class FacilityCoverAdmin(admin.ModelAdmin):
         )
 
     @admin.display(description="first-level cover", boolean=True)
-    def first_level_cover(self, obj: Facility) -> bool:
+    def first_level_cover(self, obj: FacilityCover) -> bool:
         return any(person.role in FIRST_LEVEL_ROLES[obj.kind] for person in obj.staff_on_duty)
 
     @admin.display(description="on duty now (since)")
-    def on_duty_now(self, obj: Facility) -> str:
+    def on_duty_now(self, obj: FacilityCover) -> str:
         return (
             format_html_join(
                 ", ",

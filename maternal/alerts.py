@@ -298,7 +298,7 @@ def recipients(alert: Alert, level: int) -> list[Recipient]:
     facility: Facility | None = alert.facility
     if facility is None:
         return national_contacts(level)
-    if facility.kind == Facility.Kind.HEALTH_POST and facility.parent_id:
+    if facility.kind == Facility.Kind.HEALTH_POST and facility.parent is not None:
         facility = facility.parent  # a health post's volunteers are served by its health centre
     on_duty = Staff.objects.filter(on_duty=True)
     if level == 1:
@@ -333,8 +333,9 @@ def holders(alert: Alert) -> list[Recipient]:
 
 def ambulance_number(alert: Alert) -> str:
     numbers = settings.AMBULANCE_NUMBERS
-    district = alert.facility.district.code if alert.facility else None
-    return numbers.get(district, numbers["default"])
+    if alert.facility is None:
+        return numbers["default"]
+    return numbers.get(alert.facility.district.code, numbers["default"])
 
 
 def tell_volunteer_who_responded(alert: Alert) -> None:
@@ -362,7 +363,7 @@ def _signs_in_words(signs: list[str], language: str) -> str:
 
 def _where_and_who(alert: Alert) -> dict[str, str]:
     reporter = alert.reporter
-    mother_village = alert.pregnancy.village if alert.pregnancy_id else None
+    mother_village = alert.pregnancy.village if alert.pregnancy else None
     village = reporter.village if reporter else mother_village
     return {
         "number": str(alert.pk),
@@ -494,18 +495,20 @@ def remind_open_alerts(*, now: datetime) -> int:
     )
     count = 0
     for alert in stale:
+        reporter = alert.reporter
+        assert reporter is not None  # the query takes only alerts with a reporter
         with transaction.atomic():
             if not Alert.objects.filter(pk=alert.pk, open_reminder_sent_at__isnull=True).update(
                 open_reminder_sent_at=now
             ):
                 continue
-            with translation.override(alert.reporter.language):
+            with translation.override(reporter.language):
                 text = _(
                     "Alert %(number)s for %(mother)s is still open. Send RAR %(mother)s <mw|ms|cw|cs> to close it."
                 ) % {
                     "number": alert.pk,
                     "mother": alert.mother_identifier,
                 }
-            send_sms(phone=str(alert.reporter.phone), text=text, kind=OutgoingMessage.Kind.NOTICE)
+            send_sms(phone=str(reporter.phone), text=text, kind=OutgoingMessage.Kind.NOTICE)
             count += 1
     return count

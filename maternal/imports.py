@@ -29,13 +29,13 @@ STAFF_COLUMNS = ("phone", "name", "role", "facility_code", "district", "on_duty"
 REPORTER_COLUMNS = ("phone", "name", "national_id", "village_code", "facility_code", "language")
 
 # Which kinds of facility a facility of each kind may refer to (its ``parent``).
-PARENT_KINDS = {
+PARENT_KINDS: dict[str, set[str]] = {
     Facility.Kind.HEALTH_POST: {Facility.Kind.HEALTH_CENTRE, Facility.Kind.HOSPITAL},
     Facility.Kind.HEALTH_CENTRE: {Facility.Kind.HOSPITAL},
     Facility.Kind.HOSPITAL: {Facility.Kind.HOSPITAL},
 }
 # Roles tied to one kind of facility; the other roles may work at any facility.
-ROLE_FACILITY_KINDS = {
+ROLE_FACILITY_KINDS: dict[str, set[str]] = {
     Staff.Role.IN_CHARGE: {Facility.Kind.HEALTH_CENTRE, Facility.Kind.HEALTH_POST},
     Staff.Role.MATERNITY_ON_CALL: {Facility.Kind.HOSPITAL},
 }
@@ -44,6 +44,7 @@ FALSE_WORDS = {"false", "0", "no"}
 LANGUAGES = {code for code, _ in LANGUAGE_CHOICES}
 
 T = TypeVar("T")
+M = TypeVar("M", bound=Model)
 
 
 class ImportFileError(ValueError):
@@ -95,6 +96,7 @@ class RowProblems:
         self.reasons.append(reason)
 
     def raise_if_any(self) -> None:
+        """Raise if a check failed: after it, no value a check returned is None."""
         if self.reasons:
             raise RowError("; ".join(self.reasons))
 
@@ -194,6 +196,7 @@ def clean_facility(values: dict[str, str]) -> FacilityRow:
         parent_kind = parent.get_kind_display().lower()
         problems.add(f"a {kind} cannot refer to the {parent_kind} {parent.code}")
     problems.raise_if_any()
+    assert code is not None and name is not None and kind is not None and village is not None
     return FacilityRow(code=code, name=name, kind=kind, village=village, parent=parent)
 
 
@@ -207,8 +210,8 @@ def save_facility(row: FacilityRow) -> tuple[Facility, bool]:
             "parent": row.parent,
         },
     )
-    cells = [row.village.parent] if row.kind == Facility.Kind.HEALTH_CENTRE else []
-    facility.served_cells.set(cells)
+    cell = row.village.parent if row.kind == Facility.Kind.HEALTH_CENTRE else None
+    facility.served_cells.set([cell] if cell else [])
     return facility, created
 
 
@@ -275,6 +278,8 @@ def clean_staff(values: dict[str, str]) -> StaffRow:
     if facility and district and facility.district_id != district.pk:
         problems.add(f"facility {facility.code} is not in district {district.name}")
     problems.raise_if_any()
+    assert phone is not None and name is not None and role is not None
+    assert on_duty is not None and language is not None
     district = district or (facility.district if facility else None)
     return StaffRow(
         phone=phone,
@@ -344,6 +349,8 @@ def clean_reporter(values: dict[str, str]) -> ReporterRow:
     facility = problems.check(_facility, values["facility_code"])
     language = problems.check(_language, values["language"])
     problems.raise_if_any()
+    assert phone is not None and name is not None and village is not None
+    assert facility is not None and language is not None
     return ReporterRow(
         phone=phone,
         name=name,
@@ -399,8 +406,8 @@ def _import_rows(
     columns: tuple[str, ...],
     key_column: str,
     clean: Callable[[dict[str, str]], T],
-    save: Callable[[T], tuple[Model, bool]],
-    describe: Callable[[Model], str] = str,
+    save: Callable[[T], tuple[M, bool]],
+    describe: Callable[[M], str] = str,
 ) -> ImportResult:
     reader = csv.reader(file)
     names = _checked_header(next(reader, None), columns)

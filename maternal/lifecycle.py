@@ -34,7 +34,7 @@ class Stage(StrEnum):
 #: Stages in which the follow-up is over: nothing more is sent about it.
 CLOSED = frozenset({Stage.COMPLETED, Stage.LOST, Stage.DIED, Stage.MOVED})
 
-_BY_STATUS = {
+_BY_STATUS: dict[str, Stage] = {
     Pregnancy.Status.ACTIVE: Stage.PREGNANT,
     Pregnancy.Status.LOST: Stage.LOST,
     Pregnancy.Status.MATERNAL_DEATH: Stage.DIED,

@@ -19,13 +19,22 @@ from pathlib import Path
 from typing import Any
 
 from django.db import transaction
+from django.db.models import CharField
 
 from maternal.models import Location
 
 LEVELS: tuple[str, ...] = tuple(Location.Level.values)
 BATCH_SIZE = 1000
-CODE_LENGTH = Location._meta.get_field("code").max_length
-NAME_LENGTH = Location._meta.get_field("name").max_length
+
+
+def _max_length(field_name: str) -> int:
+    field = Location._meta.get_field(field_name)
+    assert isinstance(field, CharField) and field.max_length is not None  # code, name: models.py
+    return field.max_length
+
+
+CODE_LENGTH = _max_length("code")
+NAME_LENGTH = _max_length("name")
 
 
 class LocationDataError(ValueError):
@@ -127,7 +136,8 @@ def _load_level(level: str, places: dict[str, Place], known: dict[str, Location]
     changed_fields: set[str] = set()
     for place in places.values():
         parent = known[place.parent_code] if place.parent_code else None
-        location = known.get(place.code) or Location(code=place.code, level=level)
+        stored = known.get(place.code)
+        location = stored or Location(code=place.code, level=level)
         wanted = {
             "code": place.code,
             "name": place.name,
@@ -136,7 +146,7 @@ def _load_level(level: str, places: dict[str, Place], known: dict[str, Location]
             "sector_id": _ancestor_id(location, parent, Location.Level.SECTOR),
         }
         changed = [field for field, value in wanted.items() if getattr(location, field) != value]
-        if location.pk is None:
+        if stored is None:
             to_create.append(location)
         elif changed:
             to_update.append(location)

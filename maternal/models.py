@@ -78,7 +78,10 @@ class Facility(models.Model):
         return f"{self.name} ({self.code})"
 
     def save(self, *args, **kwargs):
-        self.district_id = self.location.district_id
+        district_id = self.location.district_id
+        if district_id is None:
+            raise ValueError(f"{self.location} is in no district: a facility is in a district or below it")
+        self.district_id = district_id
         super().save(*args, **kwargs)
 
 
@@ -187,6 +190,9 @@ class DutyChange(models.Model):
 
 class FacilityCover(Facility):
     """A facility seen by who is on duty there (the admin's cover page)."""
+
+    #: Its staff on duty, prefetched by the admin's queryset (``FacilityCoverAdmin.get_queryset``).
+    staff_on_duty: list[Staff]
 
     class Meta:
         proxy = True

@@ -19,9 +19,10 @@ import random
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone, translation
@@ -82,7 +83,7 @@ def register_reporter(
         problems.append(_("No health facility has code %(code)s.") % {"code": facility_code})
     if village is None:
         problems.append(_("No village has code %(code)s.") % {"code": village_code})
-    if problems:
+    if facility is None or village is None:
         raise Refusal(" ".join(problems))
     existing = Reporter.objects.filter(phone=phone).first()
     if existing and existing.status == Reporter.Status.ACTIVE:
@@ -141,7 +142,7 @@ def set_duty(
     staff: Staff,
     on_duty: bool,
     source: str,
-    changed_by: AbstractBaseUser | None = None,
+    changed_by: User | None = None,
     message: InboundMessage | None = None,
 ) -> DutyChange | None:
     """Put a staff member on or off duty from now (SMS ``ON``/``OFF``, the admin, ``import_staff``)
@@ -238,6 +239,7 @@ def register_pregnancy(
             )
             % {"lmp": f"{last_menstrual_period:%d.%m.%Y}", "weeks": settings.MIN_WEEKS_AT_REGISTRATION}
         )
+    mother: Mother | None
     if mother_identifier is None:
         mother = Mother.objects.create(
             identifier=_new_system_identifier(),
@@ -402,7 +404,7 @@ def record_antenatal_visit(
             _("Already received: ANC 1 of %(id)s was her registration (PRE) on %(date)s.")
             % {"id": pregnancy.mother.identifier, "date": f"{pregnancy.registered_on:%d.%m.%Y}"}
         )
-    same_day_contact = pregnancy.same_day_contact
+    same_day_contact: int | None = _annotation(pregnancy, "same_day_contact")
     if (
         same_day_contact is None
         and pregnancy.registered_at_first_contact
@@ -483,12 +485,19 @@ def _latest_visit(kind: str) -> dict[str, Subquery]:
     }
 
 
+def _annotation(pregnancy: Pregnancy, name: str) -> Any:
+    """An annotation read with the pregnancy (``pregnancy_for_report``'s ``annotations``): the
+    model does not declare it, so the caller says its type."""
+    return getattr(pregnancy, name)
+
+
 def _record_visit(
     pregnancy: Pregnancy, *, kind: str, contact_number: int, visit_date: date, message, **fields
 ) -> VisitOutcome:
     """Record a visit of a pregnancy read with ``_latest_visit``'s annotations."""
-    latest_contact = pregnancy.latest_contact
-    if latest_contact == contact_number and pregnancy.latest_visit_date == visit_date:
+    latest_contact: int | None = _annotation(pregnancy, "latest_contact")
+    latest_visit_date: date | None = _annotation(pregnancy, "latest_visit_date")
+    if latest_contact == contact_number and latest_visit_date == visit_date:
         raise Refusal(
             _("Already received: %(kind)s %(number)s of %(id)s on %(date)s.")
             % {
@@ -636,14 +645,14 @@ def record_death(
     newborn or child death closes only that baby's record: the mother's own postnatal contacts go
     on (a stillbirth reported before any birth is itself the birth, and starts them)."""
     Kind = Death.Kind
-    allowed = {
+    allowed: dict[str, tuple[str, ...]] = {
         Kind.MISCARRIAGE: (Pregnancy.Status.ACTIVE,),
         Kind.MATERNAL: (Pregnancy.Status.ACTIVE, Pregnancy.Status.DELIVERED),
         Kind.STILLBIRTH: (Pregnancy.Status.ACTIVE, Pregnancy.Status.DELIVERED),
         Kind.NEWBORN: (Pregnancy.Status.DELIVERED,),
         Kind.CHILD: (Pregnancy.Status.DELIVERED,),
-    }[kind]
-    pregnancy = pregnancy_for_report(reporter, mother_identifier, statuses=allowed)
+    }
+    pregnancy = pregnancy_for_report(reporter, mother_identifier, statuses=allowed[kind])
     _check_not_before_lmp(pregnancy, date_of_death)
     about_a_baby = kind in (Kind.STILLBIRTH, Kind.NEWBORN, Kind.CHILD)
     child_number = child_number or 1
@@ -686,7 +695,7 @@ def _baby_who_died(
 ) -> Baby | None:
     """The baby a stillbirth, newborn or child death is about. A stillbirth before any birth was
     reported is itself the birth (of a stillborn baby)."""
-    birth = getattr(pregnancy, "birth", None)
+    birth: Birth | None = getattr(pregnancy, "birth", None)
     identifier = pregnancy.mother.identifier
     if kind == Death.Kind.STILLBIRTH and birth is None:
         weeks = pregnancy.gestational_age_weeks(date_of_death)
@@ -703,7 +712,7 @@ def _baby_who_died(
         )
         return Baby.objects.create(birth=birth, child_number=child_number, sex="", stillborn=True)
     baby = birth.babies.filter(child_number=child_number).first() if birth else None
-    if baby is None:
+    if birth is None or baby is None:
         if kind == Death.Kind.STILLBIRTH:
             return None
         raise Refusal(

@@ -84,7 +84,7 @@ def reporters_with_work(today: date) -> list[int]:
 
 def _line(reminder: Reminder) -> str:
     pregnancy = reminder.pregnancy
-    labels = {
+    labels: dict[str, str] = {
         Reminder.Kind.ANC: _("ANC %(number)s on %(date)s"),
         Reminder.Kind.BIRTH_PREPAREDNESS: _("birth plan, EDD in 2 weeks (%(date)s)"),
         Reminder.Kind.POST_EDD: _("EDD %(edd)s"),

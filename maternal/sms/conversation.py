@@ -28,6 +28,7 @@ from typing import Any
 
 from django.db import IntegrityError
 
+from maternal.models import Reporter, Staff
 from maternal.selectors import Sender
 from maternal.services import Refusal
 from maternal.sms.errors import ParseError
@@ -60,6 +61,24 @@ class Context:
     today: date
     text: str
     message: InboundMessage | None = None
+
+    @property
+    def reporter(self) -> Reporter:
+        """The sender as a volunteer: ``answer`` calls the reply function of a
+        ``Senders.VOLUNTEERS`` keyword only for an active volunteer, so it reads the sender here."""
+        if self.sender.reporter is None:
+            raise RuntimeError(
+                "context.reporter is for Senders.VOLUNTEERS keywords: the sender is no volunteer"
+            )
+        return self.sender.reporter
+
+    @property
+    def staff(self) -> Staff:
+        """The sender as health staff: ``answer`` calls the reply function of a ``Senders.STAFF``
+        keyword only for a staff member, so it reads the sender here."""
+        if self.sender.staff is None:
+            raise RuntimeError("context.staff is for Senders.STAFF keywords: the sender is not staff")
+        return self.sender.staff
 
 
 @dataclass(frozen=True)

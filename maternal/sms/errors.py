@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 
 def gettext_noop(message: str) -> str:
@@ -184,19 +185,19 @@ class ParseError(Exception):
     """A message that cannot be read, with every error found, in the order of the fields.
 
     `keyword` is the keyword the message started with, when it was one. `partial` holds the
-    fields that could be read despite the errors, by command field name; RED fills it so that an
-    emergency with a mistyped ID can still be escalated.
+    fields that could be read despite the errors, by command field name, each of its field's type;
+    RED fills it so that an emergency with a mistyped ID can still be escalated.
     """
 
     def __init__(
         self,
         errors: list[FieldError],
         keyword: str | None = None,
-        partial: Mapping[str, object] | None = None,
+        partial: Mapping[str, Any] | None = None,
     ) -> None:
         self.errors = errors
         self.keyword = keyword
-        self.partial: Mapping[str, object] = partial or {}
+        self.partial: Mapping[str, Any] = partial or {}
         summary = "; ".join(f"{error.field}: {error.message}" for error in errors)
         super().__init__(f"{keyword or '?'}: {summary}")
 

@@ -62,7 +62,7 @@ class Command(BaseCommand):
         }
         last_month = (now.date().replace(day=1) - timedelta(days=1)).replace(day=1)
         demo_deaths = {v.village.district_id: ["sb", "nd"] for v in volunteers}  # in the last full month
-        by_district: dict[int, list[str]] = {}
+        by_district: dict[int | None, list[str]] = {}
         for volunteer in volunteers:
             by_district.setdefault(volunteer.village.district_id, []).append(str(volunteer.phone))
         # Each district's last volunteer sends nothing in the last full month (where others report).

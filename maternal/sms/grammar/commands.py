@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -137,7 +138,7 @@ class DeathReport:
     date: date | None = None
     place: str | None = None
     child_number: int | None = None
-    birth_date: date | None = None
+    birth_date: datetime.date | None = None  # in this class, `date` names the field above
 
 
 @dataclass(frozen=True)

@@ -285,7 +285,8 @@ def _read_babies(r: _Reader, tail: _Tail, child_number: int | None) -> tuple[Bab
             weight = r.check(Field.WEIGHT, lambda token: parse_measure(BABY_WEIGHT, token), draft.weight)
         signs = tuple(dict.fromkeys(draft.signs))
         r.stand_alone(signs)
-        babies.append(Baby(child_number or number, draft.sex, weight, signs))
+        if draft.sex is not None:  # else the error above makes `finish()` raise
+            babies.append(Baby(child_number or number, draft.sex, weight, signs))
     return tuple(babies)
 
 
@@ -296,8 +297,10 @@ def _read_postnatal(r: _Reader) -> PncReport:
     long_form = next_token is not None and lookup("pnc_round", next_token) is not None
     visit_number = r.read(Field.VISIT, lambda token: _round_number(token, "pnc_round", PNC_VISITS))
     answered = []
-    if long_form and r.peek() is not None and lookup("pnc_facility", r.peek()):
-        answered.append(r.take())
+    following = r.peek()
+    if long_form and following is not None and lookup("pnc_facility", following):
+        answered.append(following)
+        r.take()
     day = r.read(Field.BIRTH_DATE if long_form else Field.DATE, r.past_date)
     tail = r.tail(("pnc_facility", "symptom", "intervention", "status", *DANGER_SIGN_GROUPS), before=answered)
     r.reject_unknown(tail)

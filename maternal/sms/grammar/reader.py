@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import TypeVar, cast
+from typing import Literal, TypeVar, cast, overload
 
 from maternal.sms.codes import Code, lookup
 from maternal.sms.errors import (
@@ -203,6 +203,30 @@ class _Reader:
             if code in STANDS_ALONE and len(codes) > 1:
                 self.error(Field.CODES, STANDS_ALONE[code])
 
+    @overload
+    def one(
+        self,
+        tail: _Tail,
+        group: str,
+        field: Field,
+        *,
+        allowed: Sequence[str] | None = None,
+        refusal: Message = Message.CODE_NOT_ALLOWED,
+        required: Literal[True],
+    ) -> str: ...
+
+    @overload
+    def one(
+        self,
+        tail: _Tail,
+        group: str,
+        field: Field,
+        *,
+        allowed: Sequence[str] | None = None,
+        refusal: Message = Message.CODE_NOT_ALLOWED,
+        required: bool = False,
+    ) -> str | None: ...
+
     def one(
         self,
         tail: _Tail,
@@ -213,7 +237,9 @@ class _Reader:
         refusal: Message = Message.CODE_NOT_ALLOWED,
         required: bool = False,
     ) -> str | None:
-        """A field holding at most one code of `group` (only `allowed` ones, if given)."""
+        """A field holding at most one code of `group` (only `allowed` ones, if given). A required
+        one is typed `str`, like `read`'s values: when it fails, its error is recorded and
+        `finish()` raises before a command is built from the None returned."""
         found = tail.codes(group)
         if len(found) > 1:
             self.error(field, Message.CONFLICTING_CODES, codes=" ".join(found))

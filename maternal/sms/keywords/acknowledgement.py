@@ -18,7 +18,7 @@ from maternal.sms.grammar import Acknowledgement
 )
 def acknowledgement(context: Context, command: Acknowledgement) -> str:
     result = alerts.acknowledge_alert(
-        staff=context.sender.staff, alert_number=command.alert_number, message=context.message
+        staff=context.staff, alert_number=command.alert_number, message=context.message
     )
     alert = result.alert
     if not result.first:

@@ -17,7 +17,7 @@ from maternal.sms.replies import date_text
 @reply_to(AncReport)
 def antenatal_visit(context: Context, command: AncReport) -> str:
     outcome = services.record_antenatal_visit(
-        reporter=context.sender.reporter,
+        reporter=context.reporter,
         mother_identifier=command.mother_id.value,
         visit_date=command.visit_date,
         contact_number=command.contact_number,

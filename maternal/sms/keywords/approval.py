@@ -18,7 +18,7 @@ from maternal.sms.grammar import Approval
 )
 def approval(context: Context, command: Approval) -> str:
     reporter = services.approve_reporter(
-        registration_number=command.registration_number, staff=context.sender.staff, message=context.message
+        registration_number=command.registration_number, staff=context.staff, message=context.message
     )
     return _("Volunteer %(phone)s (registration %(number)s) is now active.") % {
         "phone": reporter.phone,

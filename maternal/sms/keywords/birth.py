@@ -19,7 +19,7 @@ from maternal.sms.replies import date_text
 @reply_to(BirthReport)
 def birth(context: Context, command: BirthReport) -> str:
     birth = services.record_birth(
-        reporter=context.sender.reporter,
+        reporter=context.reporter,
         mother_identifier=command.mother_id.value,
         birth_date=command.birth_date,
         place=command.place,

@@ -22,7 +22,7 @@ def death(context: Context, command: DeathReport | LossReport) -> str:
     # The long form's date is the child's birth date, not the day of the death: that is today.
     when = command.date or context.today
     death = services.record_death(
-        reporter=context.sender.reporter,
+        reporter=context.reporter,
         mother_identifier=command.mother_id.value,
         kind=kind,
         date_of_death=when,
@@ -50,7 +50,7 @@ def death(context: Context, command: DeathReport | LossReport) -> str:
                 _("Her pregnancy is closed and its reminders are cancelled."),
             ]
         )
-    recorded = {
+    about_a_child: dict[str, str] = {
         Death.Kind.STILLBIRTH: _(
             "Stillbirth of child %(child)s of %(id)s recorded (%(date)s). We are sorry."
         ),
@@ -58,7 +58,8 @@ def death(context: Context, command: DeathReport | LossReport) -> str:
             "Newborn death of child %(child)s of %(id)s recorded (%(date)s). We are sorry."
         ),
         Death.Kind.CHILD: _("Child death of child %(child)s of %(id)s recorded (%(date)s). We are sorry."),
-    }[kind] % facts
+    }
+    recorded = about_a_child[kind] % facts
     visits = promised(death.pregnancy, kind=Reminder.Kind.PNC, today=context.today)
     if not visits:
         return recorded

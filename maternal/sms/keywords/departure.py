@@ -16,7 +16,7 @@ from maternal.sms.grammar import DepartureReport
 @reply_to(DepartureReport)
 def departure(context: Context, command: DepartureReport) -> str:
     pregnancy = services.record_departure(
-        reporter=context.sender.reporter,
+        reporter=context.reporter,
         mother_identifier=command.mother_id.value,
         new_village_code=command.new_village_code,
         today=context.today,

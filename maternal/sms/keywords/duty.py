@@ -29,7 +29,7 @@ def not_staff(sender: Sender) -> str:
 
 @reply_to(OnDuty, OffDuty, senders=Senders.STAFF, not_staff=not_staff)
 def duty(context: Context, command: OnDuty | OffDuty) -> str:
-    staff = context.sender.staff
+    staff = context.staff
     services.set_duty(
         staff=staff, on_duty=command.on_duty, source=DutyChange.Source.SMS, message=context.message
     )

@@ -16,7 +16,7 @@ from maternal.sms.replies import date_text
 def postnatal_visit(context: Context, command: PncReport) -> str:
     visit_date = command.visit_date or context.today
     outcome = services.record_postnatal_visit(
-        reporter=context.sender.reporter,
+        reporter=context.reporter,
         mother_identifier=command.mother_id.value,
         visit_number=command.visit_number,
         visit_date=visit_date,

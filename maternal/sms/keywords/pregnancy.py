@@ -22,7 +22,7 @@ from maternal.sms.replies import date_text
 def pregnancy(context: Context, command: PregnancyReport) -> str:
     mother_id = command.mother_id
     registration = services.register_pregnancy(
-        reporter=context.sender.reporter,
+        reporter=context.reporter,
         mother_id_kind=mother_id.kind,
         mother_identifier=None if mother_id.kind == "new" else mother_id.value,
         last_menstrual_period=command.last_menstrual_period,

@@ -27,12 +27,13 @@ MAX_NAMES_LENGTH = 60
 def red_with_errors(context: Context, error: ParseError) -> str:
     """A RED that does not parse is still raised when its danger signs were read: a mistyped ID
     must not stop an emergency. The alert carries the ID as typed; the mistake is a note."""
-    signs = error.partial.get("danger_signs")
+    signs: tuple[str, ...] | None = error.partial.get("danger_signs")
     if not signs:
         raise services.Refusal(error_reply(error))
     tokens = tokenize(context.text)
     identifier = tokens[1].upper()[:16] if len(tokens) > 1 else ""
-    raised = _raise(context, identifier, list(signs), error.partial.get("location") or "")
+    location: str | None = error.partial.get("location")
+    raised = _raise(context, identifier, list(signs), location or "")
     return fit_with_note(confirmation(raised), _("Note: %(details)s") % {"details": error_details(error)})
 
 
@@ -69,7 +70,8 @@ def confirmation(raised: alerts.RaisedAlert) -> str:
         else:
             text = _("Alert %(number)s is already open; %(names)s has it. Ambulance: %(ambulance)s.")
         return text % {**values, "names": names_and_phones(raised.told)}
-    if raised.national and alert.facility is None:
+    facility = alert.facility
+    if facility is None:  # no facility's ladder: it climbs the national contacts' (always national)
         return (
             _("Alert %(number)s sent to the national duty team. Call the ambulance now: %(ambulance)s.")
             % values
@@ -77,11 +79,11 @@ def confirmation(raised: alerts.RaisedAlert) -> str:
     if raised.national:
         return _(
             "Alert %(number)s: nobody on duty at %(facility)s; national duty team alerted. Call the ambulance now: %(ambulance)s."
-        ) % {**values, "facility": alert.facility.name}
+        ) % {**values, "facility": facility.name}
     return _("Alert %(number)s raised. Alerted: %(names)s (%(facility)s). Ambulance: %(ambulance)s.") % {
         **values,
         "names": names(raised.told),
-        "facility": alert.facility.name,
+        "facility": facility.name,
     }
 
 

@@ -16,7 +16,7 @@ from maternal.sms.grammar import RiskReport as RiskCommand
 @reply_to(RiskCommand)
 def risk(context: Context, command: RiskCommand) -> str:
     services.report_risk(
-        reporter=context.sender.reporter,
+        reporter=context.reporter,
         mother_identifier=command.mother_id.value,
         symptoms=list(command.symptoms),
         location=command.location or "",
