@@ -32,10 +32,9 @@ from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from maternal import lifecycle
+from maternal import codes, lifecycle
 from maternal.models import Alert, EscalationStep, Facility, Pregnancy, Reporter, Staff
 from maternal.services import Refusal, audit, find_mother
-from maternal.sms import codes
 from messaging.models import InboundMessage, OutgoingMessage
 from messaging.services import send_sms
 

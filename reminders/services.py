@@ -19,8 +19,8 @@ from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from maternal import codes
 from maternal.models import VISIT_KINDS, Pregnancy, Reminder, Reporter, RiskReport, Staff
-from maternal.sms import codes
 from messaging.gsm import split_parts
 from messaging.models import OutgoingMessage
 from messaging.services import send_sms

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from maternal.sms import codes
+from maternal import codes
 from maternal.sms.errors import (
     FIELD_LABELS,
     MESSAGES,

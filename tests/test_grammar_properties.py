@@ -6,7 +6,7 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from maternal.sms import codes
+from maternal import codes
 from maternal.sms.errors import FIELD_LABELS, MESSAGES, ParseError
 from maternal.sms.grammar import (
     GRAMMARS,

@@ -10,8 +10,8 @@ import pytest
 import time_machine
 from django.db import connection
 
+from maternal import codes
 from maternal.models import Alert, EscalationStep, Reporter, Staff
-from maternal.sms import codes
 from messaging.router import receive_sms
 from tests.clock import sent_at
 from tests.conftest import KIGALI

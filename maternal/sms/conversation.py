@@ -3,7 +3,8 @@
 ``answer`` reads the keyword once (``grammar.keyword_of``), checks that this sender may send it,
 parses the text once and calls the one reply function registered for the command the grammar
 returned. Each keyword's reply function lives in ``maternal/sms/keywords/`` with its sample
-conversation, and registers itself with ``@reply_to``::
+conversation, and registers itself with ``@reply_to`` when the app starts
+(``maternal.apps.MaternalConfig.ready`` imports them all)::
 
     @reply_to(AncReport)
     def antenatal(context: Context, command: AncReport) -> str:
@@ -17,10 +18,7 @@ an accepted report; it raises ``Refusal`` (nothing recorded) with the reply that
 from __future__ import annotations
 
 import enum
-import functools
-import importlib
 import logging
-import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -129,13 +127,11 @@ def reply_to(
 
 def reply_function(command: type) -> ReplyFunction:
     """The function answering ``command`` (the SMS reference reads its sample conversation)."""
-    _load_keywords()
     return _REPLIES[command].function
 
 
 def answer(context: Context) -> Answer:
     """The one reply to an SMS; never raises."""
-    _load_keywords()
     keyword = keyword_of(context.text)
     grammar = GRAMMARS.get(keyword)
     entry = _REPLIES.get(grammar.command) if grammar else None
@@ -180,14 +176,4 @@ def _call(
 
 
 def registered_commands() -> set[type]:
-    _load_keywords()
     return set(_REPLIES)
-
-
-@functools.cache
-def _load_keywords() -> None:
-    """Import every module of ``maternal/sms/keywords/`` once, which registers its functions."""
-    from maternal.sms import keywords
-
-    for module in pkgutil.iter_modules(keywords.__path__):
-        importlib.import_module(f"{keywords.__name__}.{module.name}")

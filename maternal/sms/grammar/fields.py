@@ -6,7 +6,7 @@ import re
 from datetime import date
 from decimal import Decimal
 
-from maternal.sms.codes import LANGUAGES, lookup
+from maternal.codes import LANGUAGES, lookup
 from maternal.sms.errors import (
     Field,
     FieldError,

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from maternal.sms.codes import DANGER_SIGN_GROUPS, lookup
+from maternal.codes import DANGER_SIGN_GROUPS, lookup
 from maternal.sms.errors import (
     Field,
     Message,

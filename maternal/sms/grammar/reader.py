@@ -9,7 +9,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Literal, TypeVar, cast, overload
 
-from maternal.sms.codes import Code, lookup
+from maternal.codes import Code, lookup
 from maternal.sms.errors import (
     Field,
     FieldError,

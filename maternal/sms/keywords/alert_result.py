@@ -8,8 +8,7 @@ raised the alert (a volunteer still waiting for approval is reminded to send it,
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from maternal import alerts
-from maternal.sms import codes
+from maternal import alerts, codes
 from maternal.sms.conversation import Context, Senders, reply_to
 from maternal.sms.grammar import AlertResult
 

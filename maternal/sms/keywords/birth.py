@@ -7,10 +7,9 @@
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
-from maternal import services
+from maternal import codes, services
 from maternal.care_plan import promised
 from maternal.models import Reminder
-from maternal.sms import codes
 from maternal.sms.conversation import Context, reply_to
 from maternal.sms.grammar import BirthReport
 from maternal.sms.replies import date_text

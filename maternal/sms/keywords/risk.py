@@ -7,8 +7,7 @@
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from maternal import services
-from maternal.sms import codes
+from maternal import codes, services
 from maternal.sms.conversation import Context, reply_to
 from maternal.sms.grammar import RiskReport as RiskCommand
 
