@@ -595,12 +595,17 @@ def migrate_copy(tree: Path, revision: str, env: dict[str, str]) -> None:
     if ours == theirs:
         return
     progress(f"migrating the copy back to the migrations of {revision}")
+    our_apps = {app for app, _name in ours}
     their_apps = {app for app, _name in theirs}
-    targets = sorted(theirs) + [(app, None) for app, _name in sorted(ours) if app not in their_apps]
+    targets: list[tuple[str, str | None]] = sorted(leaf for leaf in theirs if leaf[0] in our_apps)
+    targets += [(app, None) for app in sorted(our_apps - their_apps)]
     try:
         MigrationExecutor(connections[COMPARE]).migrate(targets)
     except (KeyError, NodeNotFoundError, IrreversibleError) as error:
         sys.exit(f"--compare {revision}: cannot migrate the data set back to its migrations ({error!r})")
+    if their_apps - our_apps:  # apps this tree dropped (RapidSMS's message log, ...): their tables
+        progress(f"creating the tables of {', '.join(sorted(their_apps - our_apps))}")
+        subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=tree, env=env, check=True)
 
 
 def start_compared(
