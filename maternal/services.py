@@ -190,7 +190,7 @@ class Measurements:
 
 
 def find_mother(identifier: str) -> Mother | None:
-    return Mother.objects.filter(identifier=identifier.upper()).first()
+    return next(iter(Mother.objects.filter(identifier=identifier.upper())[:1]), None)
 
 
 def check_catchment(reporter: Reporter, mother: Mother) -> None:
@@ -245,8 +245,8 @@ def register_pregnancy(
             identifier=_new_system_identifier(),
             id_kind=Mother.IdKind.SYSTEM,
             phone=mother_phone,
-            village=reporter.village,
-            facility=reporter.facility,
+            village_id=reporter.village_id,
+            facility_id=reporter.facility_id,
         )
     else:
         mother = find_mother(mother_identifier)
@@ -255,8 +255,8 @@ def register_pregnancy(
                 identifier=mother_identifier,
                 id_kind=mother_id_kind,
                 phone=mother_phone,
-                village=reporter.village,
-                facility=reporter.facility,
+                village_id=reporter.village_id,
+                facility_id=reporter.facility_id,
             )
         else:
             active = mother.pregnancies.filter(status=Pregnancy.Status.ACTIVE).first()
@@ -269,7 +269,7 @@ def register_pregnancy(
                         "date": f"{active.registered_on:%d.%m.%Y}",
                     }
                 )
-            mother.village, mother.facility = reporter.village, reporter.facility
+            mother.village_id, mother.facility_id = reporter.village_id, reporter.facility_id
             if mother_phone:
                 mother.phone = mother_phone
             mother.save()
@@ -280,8 +280,8 @@ def register_pregnancy(
     pregnancy = Pregnancy.objects.create(
         mother=mother,
         reporter=reporter,
-        facility=reporter.facility,
-        village=reporter.village,
+        facility_id=reporter.facility_id,
+        village_id=reporter.village_id,
         last_menstrual_period=last_menstrual_period,
         expected_delivery_date=expected_delivery_date(last_menstrual_period),
         gravidity=gravidity,
