@@ -134,6 +134,7 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"  # config.views.home: each role on its own page
+LOGOUT_REDIRECT_URL = "login"  # back to the front door, not the admin's "Logged out" page
 
 # Content-Security-Policy on every page (django-csp): scripts, styles, images and fonts from this
 # site only; an inline <script> or <style> runs only with the page's nonce ({{ request.csp_nonce }}),

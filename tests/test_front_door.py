@@ -69,3 +69,12 @@ def test_a_user_with_the_log_permission_only_lands_on_the_message_log(client, db
 def test_a_user_who_may_open_no_page_is_told_so(client, db):
     web_user("nobody")
     assert landing(client, "nobody") == ("/", 403)
+
+
+def test_logging_out_of_the_reports_leads_back_to_the_login_page(client, db):
+    gasabo = district_with_sectors("102", "Gasabo", ["Kacyiru"]).district
+    web_user("gasabo-official", district=gasabo)
+    landing(client, "gasabo-official")
+    response = client.post("/accounts/logout/", follow=True)
+    assert (response.redirect_chain[-1][0], response.status_code) == (LOGIN, 200)
+    assert client.get("/reports/").status_code == 302  # logged out indeed
