@@ -420,6 +420,8 @@ def _import_rows(
         try:
             if len(fields) != len(names):
                 raise RowError(f"{len(fields)} values, expected {len(names)}")
+            if any("\x00" in value for value in fields):  # PostgreSQL text cannot hold one
+                raise RowError("a NUL character (a broken file?)")
             with transaction.atomic():
                 row = clean(dict(zip(names, (value.strip() for value in fields), strict=True)))
                 key = getattr(row, key_column)

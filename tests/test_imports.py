@@ -110,6 +110,24 @@ def test_an_unknown_village_is_rejected_and_the_other_lines_still_import(tmp_pat
     assert list(Facility.objects.values_list("code", flat=True)) == ["301"]
 
 
+def test_a_line_with_a_nul_character_is_rejected_and_the_other_lines_still_import(tmp_path, places):
+    """A NUL (from a file saved by a broken tool) cannot be stored in PostgreSQL text: the line is
+    refused with its number, not a traceback that stops the import half-way."""
+    output = run_csv(
+        "import_facilities",
+        tmp_path,
+        FACILITY_HEADER,
+        """
+        301,Muhoza\x00 Health Centre,health_centre,101010101,
+        302,Cyuve Health Centre,health_centre,101010101,
+        """,
+    )
+
+    assert "line 2: rejected: a NUL character (a broken file?)" in output
+    assert output.splitlines()[-1] == "created 1, updated 0, rejected 1"
+    assert list(Facility.objects.values_list("code", flat=True)) == ["302"]
+
+
 def test_a_rejected_line_changes_nothing_of_an_existing_facility(tmp_path, centre):
     output = run_csv(
         "import_facilities",
