@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db.models import (
+    Case,
     Count,
     DateField,
     DurationField,
@@ -45,6 +46,7 @@ from django.db.models import (
     Subquery,
     Sum,
     Value,
+    When,
     Window,
 )
 from django.db.models.functions import Coalesce, RowNumber, TruncMonth
@@ -412,7 +414,10 @@ def _births_with_anc_contacts() -> QuerySet:
         .annotate(n=Count("pk", filter=Q(kind=Visit.Kind.ANC)))
         .values("n")
     )
-    return _births().alias(anc_contacts=Coalesce(Subquery(anc_visits), Value(0)) + 1)
+    # A long-form PRE (with its next-visit date) is filed at ANC 1 and is that contact; a short-form
+    # PRE is a registration in the village, and her ANC 1 comes as a report of its own.
+    registered_at_anc1 = Case(When(pregnancy__next_visit_date__isnull=False, then=Value(1)), default=Value(0))
+    return _births().alias(anc_contacts=Coalesce(Subquery(anc_visits), Value(0)) + registered_at_anc1)
 
 
 _RESPONSE_TIME = ExpressionWrapper(F("acknowledged_at") - F("raised_at"), output_field=DurationField())
@@ -580,7 +585,9 @@ INDICATORS: tuple[Indicator, ...] = (
         numerator_title=_("births with 4+ ANC contacts"),
         denominator_title=_("births"),
         rule="Of the births of the month, the percentage whose pregnancy had at least 4 antenatal contacts. "
-        "Contacts = 1 for the registration (the PRE is ANC1) + the number of ANC visit reports of the pregnancy.",
+        "Contacts = the number of ANC visit reports of the pregnancy, + 1 when it was registered by the "
+        "long-form PRE (sent at ANC 1, with the next-visit date: that PRE is ANC 1); a short-form PRE is "
+        "not a contact.",
         rows=Rows(_births_with_anc_contacts, BIRTHS.in_month),
         counted=lambda month: Q(anc_contacts__gte=4),
     ),
@@ -593,7 +600,7 @@ INDICATORS: tuple[Indicator, ...] = (
         numerator_title=_("births with 8+ ANC contacts"),
         denominator_title=_("births"),
         rule="Of the births of the month, the percentage whose pregnancy had at least 8 antenatal contacts, "
-        "counted as for 4+ (the PRE is ANC1, plus each ANC visit report).",
+        "counted as for 4+ (each ANC visit report, + 1 for a long-form PRE).",
         rows=Rows(_births_with_anc_contacts, BIRTHS.in_month),
         counted=lambda month: Q(anc_contacts__gte=8),
     ),

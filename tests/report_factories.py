@@ -237,8 +237,15 @@ def january_data_set() -> District:
     # P13: high-risk but registered after January.
     pregnancy(kacyiru, reporter=r1, registered_on=date(2026, 2, 2), high_risk=True)
 
-    # Births. P5: at a health centre on 31 January (reported at 23:30 that night), 3 ANC visits.
-    p5 = pregnancy(kacyiru, reporter=r1, registered_on=date(2025, 6, 1), status=Pregnancy.Status.DELIVERED)
+    # Births. P5: at a health centre on 31 January (reported at 23:30 that night); registered by the
+    # long-form PRE at ANC 1 (its next-visit date), then 3 ANC visits.
+    p5 = pregnancy(
+        kacyiru,
+        reporter=r1,
+        registered_on=date(2025, 6, 1),
+        next_visit_date=date(2025, 7, 1),
+        status=Pregnancy.Status.DELIVERED,
+    )
     BirthFactory(
         pregnancy=p5,
         birth_date=date(2026, 1, 31),
@@ -248,9 +255,15 @@ def january_data_set() -> District:
         ),
     )
     VisitFactory.create_batch(3, pregnancy=p5)
-    # P6: at home on 10 January, 7 ANC visits (and a PNC visit, which is not antenatal); her baby
-    # died on 25 January, 15 days old.
-    p6 = pregnancy(remera, reporter=r2, registered_on=date(2025, 5, 15), status=Pregnancy.Status.DELIVERED)
+    # P6: at home on 10 January; long-form PRE at ANC 1, then 7 ANC visits (and a PNC visit, which
+    # is not antenatal); her baby died on 25 January, 15 days old.
+    p6 = pregnancy(
+        remera,
+        reporter=r2,
+        registered_on=date(2025, 5, 15),
+        next_visit_date=date(2025, 6, 15),
+        status=Pregnancy.Status.DELIVERED,
+    )
     baby6 = BabyFactory(birth=BirthFactory(pregnancy=p6, birth_date=date(2026, 1, 10), place="ho"))
     VisitFactory.create_batch(7, pregnancy=p6)
     VisitFactory(pregnancy=p6, kind="pnc", contact_number=1, visit_date=date(2026, 1, 11))

@@ -5,17 +5,18 @@ into Gasabo. Each expected value is worked out by hand in the test that checks i
 from __future__ import annotations
 
 import re
+from datetime import date
 from pathlib import Path
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from maternal.models import Alert, Pregnancy
+from maternal.models import Alert, Birth, Pregnancy
 from reports.indicators import BY_NAME, INDICATORS, Figure
 from reports.months import Month
 from reports.services import compute_snapshot
-from tests.report_factories import AlertFactory, january_data_set, kigali, uncovered_mornings
+from tests.report_factories import AlertFactory, VisitFactory, january_data_set, kigali, uncovered_mornings
 
 JANUARY = Month(2026, 1)
 DECEMBER = Month(2025, 12)
@@ -58,11 +59,21 @@ def test_facility_births_are_those_at_a_health_centre_or_hospital(gasabo):
     assert figure("facility_births", JANUARY, gasabo) == Figure(75.0, 3, 4)
 
 
-def test_the_registration_counts_as_the_first_anc_contact(gasabo):
-    # Contacts = 1 (PRE) + ANC visits: P5 1+3 = 4, P6 1+7 = 8 (its PNC visit not counted), P8 1, P9 1.
-    # 4+: P5, P6 = 2 / 4 = 50%; 8+: P6 = 1 / 4 = 25%.
+def test_a_long_form_registration_counts_as_the_first_anc_contact(gasabo):
+    # Contacts = 1 for a long-form PRE (filed at ANC 1) + ANC visits: P5 1+3 = 4, P6 1+7 = 8 (its PNC
+    # visit not counted); P8 and P9 (short-form PRE, no visit) 0. 4+: P5, P6 = 2 / 4 = 50%; 8+: P6.
     assert figure("anc4_births", JANUARY, gasabo) == Figure(50.0, 2, 4)
     assert figure("anc8_births", JANUARY, gasabo) == Figure(25.0, 1, 4)
+
+
+def test_a_short_form_registration_is_not_an_anc_contact(gasabo):
+    """A volunteer's short-form PRE registers the pregnancy in the village; her ANC 1 at the health
+    centre is reported later and is the first contact: PRE + ANC 1-3 is 3 contacts, not 4."""
+    p9 = Pregnancy.objects.get(pk=Birth.objects.get(birth_date=date(2026, 1, 19)).pregnancy_id)
+    for number in (1, 2, 3):
+        VisitFactory(pregnancy=p9, contact_number=number)
+    assert p9.next_visit_date is None
+    assert figure("anc4_births", JANUARY, gasabo) == Figure(50.0, 2, 4)
 
 
 def test_red_alerts_count_by_the_kigali_time_they_were_raised(gasabo):
