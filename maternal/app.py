@@ -26,7 +26,7 @@ class ConversationApp(AppBase):
         exchange: Exchange = msg.fields["exchange"]
         inbound = exchange.inbound
         decision = ratelimit.check(
-            inbound, over_rate_limit=exchange.over_rate_limit, keyword=keyword_of(msg.raw_text)
+            inbound, over_rate_limit=exchange.arrival.over_rate_limit, keyword=keyword_of(msg.raw_text)
         )
         if decision is ratelimit.Decision.HOLD_AND_WARN:
             with translation.override(language_of(inbound.phone)):

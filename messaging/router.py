@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, close_old_connections, transaction
@@ -20,7 +20,14 @@ from rapidsms.router.blocking import BlockingRouter
 
 from messaging.models import InboundMessage, OutgoingMessage
 from messaging.phones import normalize_phone
-from messaging.services import inline_delivery, queue_message, record_inbound, reply_loops, save_reply
+from messaging.services import (
+    Arrival,
+    inline_delivery,
+    queue_message,
+    record_inbound,
+    reply_loops,
+    save_reply,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -30,11 +37,8 @@ class Exchange:
     """What the conversation app tells the router about the SMS a reply answers
     (``msg.fields["exchange"]``)."""
 
-    inbound: InboundMessage
-    #: The phone sent more than ``INBOUND_RATE_LIMIT`` allows, this message included.
-    over_rate_limit: bool = False
-    #: The replies the phone's messages got within the loop guard's period.
-    earlier_replies: list[str] = field(default_factory=list)
+    #: The stored SMS, and what was read about its phone as it was stored.
+    arrival: Arrival
     #: The keyword of an accepted report, noted with the reply.
     accepted_keyword: str = ""
     #: The system could not process the SMS: a resend is processed afresh.
@@ -46,6 +50,15 @@ class Exchange:
     reply_after_rollback: str | None = None
     #: A concurrent transaction won a unique key the message needed: it is run again.
     conflict: bool = False
+
+    @property
+    def inbound(self) -> InboundMessage:
+        return self.arrival.inbound
+
+    def holds(self, reply: str) -> bool:
+        """Whether ``reply`` is stored but not sent: the rate limit said so, or the phone already
+        got this very text as often as the loop guard allows."""
+        return self.hold_reply or reply_loops(self.arrival.earlier_replies, reply)
 
 
 class OutboxRouter(BlockingRouter):
@@ -79,11 +92,8 @@ class OutboxRouter(BlockingRouter):
             message = self.new_incoming_message(text=arriving["text"], connections=[connection])
             try:
                 with transaction.atomic():
-                    arrival = record_inbound(**arriving, after_conflict=after_conflict)
                     exchange = message.fields["exchange"] = Exchange(
-                        arrival.inbound,
-                        over_rate_limit=arrival.over_rate_limit,
-                        earlier_replies=arrival.earlier_replies,
+                        record_inbound(**arriving, after_conflict=after_conflict)
                     )
                     self.process_incoming(message)
                     if exchange.conflict:
@@ -95,7 +105,7 @@ class OutboxRouter(BlockingRouter):
                 return
             except _Refused:
                 reply, failed = exchange.reply_after_rollback or "", exchange.failed
-                hold = exchange.hold_reply or reply_loops(exchange.earlier_replies, reply)
+                hold = exchange.holds(reply)
                 break
             except (IntegrityError, _Conflict):
                 if not after_conflict:
@@ -128,7 +138,7 @@ class OutboxRouter(BlockingRouter):
         if transaction.get_rollback():
             exchange.reply_after_rollback = msg.text
             return
-        hold = exchange.hold_reply or reply_loops(exchange.earlier_replies, msg.text)
+        hold = exchange.holds(msg.text)
         if hold and not exchange.hold_reply:
             logger.warning("Loop guard held the reply to message %s", exchange.inbound.pk)
         for connection in msg.connections:
