@@ -19,9 +19,10 @@ starts gunicorn as ``deploy/`` runs it (2 worker processes of 4 threads each) wi
 1. ``trivial``: ``GET /benchmark/trivial/`` (Django, middleware, no database): the ceiling.
 2. ``inbound``: Kannel's ``GET /gateway/kannel/?secret=..&id=<phone>&text=<PRE|ANC ...>&msgid=..``,
    every request a different volunteer report (PRE for a new mother, ANC for a registered one),
-   through the router, parser, service and database to the reply queued in the outbox and
-   published to Redis as a Celery task. No Celery worker runs in this phase: what is measured is
-   the web side only; the tasks wait in Redis.
+   through the router, parser, service and database to the reply queued in the outbox, which
+   wakes the delivery worker (the outbox's flag in Redis; a drain task when it was down). No
+   Celery worker runs in this phase: what is measured is the web side only; the task waits in
+   Redis.
 3. ``floor``: the durable floor, ``GET /benchmark/floor/`` with the same kind of requests (each
    from a different phone, with its own msgid): the gateway's authentication
    (``messaging.views.refusal_reason``), one INSERT of the ``InboundMessage`` that commits, the

@@ -1,9 +1,12 @@
 """Phone numbers as the gateways give them, in E.164 when they are valid numbers."""
 
+import functools
+
 import phonenumbers
 from django.conf import settings
 
 
+@functools.lru_cache(maxsize=65536)  # parsing costs more than the rest of a reply's routing
 def normalize_phone(identity: str) -> str:
     """``0788 123 456`` or ``250788123456`` -> ``+250788123456``; other identities (the tester
     page's random numbers) are returned stripped, unchanged."""

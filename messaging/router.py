@@ -18,11 +18,11 @@ from rapidsms.models import Backend, Connection
 from rapidsms.router import get_router
 from rapidsms.router.blocking import BlockingRouter
 
+from messaging.delivery import DELIVERABLE, deliver
 from messaging.models import InboundMessage, OutgoingMessage
 from messaging.phones import normalize_phone
 from messaging.services import (
     Arrival,
-    inline_delivery,
     queue_message,
     record_inbound,
     reply_loops,
@@ -221,8 +221,10 @@ def _store_answered(
 
 def simulate(*, phone: str, text: str, backend: str = "simulator") -> list[OutgoingMessage]:
     """Process one SMS as if it came from ``phone`` and deliver, here and now, every message the
-    system sends as a result. Returns those messages in order."""
+    system queued as a result (no worker needed). Returns those messages in order."""
     last_id = OutgoingMessage.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
-    with inline_delivery():
-        receive_sms(backend=backend, identity=phone, text=text)
-    return list(OutgoingMessage.objects.filter(pk__gt=last_id).order_by("pk"))
+    receive_sms(backend=backend, identity=phone, text=text)
+    caused = OutgoingMessage.objects.filter(pk__gt=last_id).order_by("pk")
+    for message_id in caused.filter(status__in=DELIVERABLE).values_list("pk", flat=True):
+        deliver(message_id)
+    return list(caused)

@@ -7,9 +7,9 @@ so that a retried task, a second worker or the periodic sweep never send it twic
 from __future__ import annotations
 
 import contextlib
-import contextvars
+import functools
 import logging
-from collections.abc import Iterator
+import threading
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -17,31 +17,13 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from messaging import delivery, tasks
+from messaging import locks, tasks
 from messaging.gsm import to_gsm
 from messaging.models import InboundMessage, OutgoingMessage
 
 logger = logging.getLogger(__name__)
 
 Status = OutgoingMessage.Status
-
-_inline_delivery: contextvars.ContextVar[bool] = contextvars.ContextVar("inline_delivery", default=False)
-
-
-def delivering_inline() -> bool:
-    return _inline_delivery.get()
-
-
-@contextlib.contextmanager
-def inline_delivery() -> Iterator[None]:
-    """Deliver queued messages in this process instead of through Celery (the ``sms`` simulator
-    and ``run_due`` use it, so they work with no worker running)."""
-    token = _inline_delivery.set(True)
-    try:
-        yield
-    finally:
-        _inline_delivery.reset(token)
-
 
 # --- inbound -------------------------------------------------------------------------------
 
@@ -179,8 +161,7 @@ def queue_message(
     if status == Status.HELD:
         logger.warning("Loop guard held message %s to %s", message.pk, phone)
     else:
-        inline = delivering_inline()
-        transaction.on_commit(lambda: dispatch(message.pk, emergency=emergency, inline=inline))
+        transaction.on_commit(functools.partial(dispatch, message.pk, emergency=emergency))
     return message
 
 
@@ -190,17 +171,32 @@ def _loops(phone: str, text: str, now: datetime) -> bool:
     return sent.count() >= guard_count
 
 
-def dispatch(message_id: int, *, emergency: bool = False, inline: bool = False) -> None:
-    """Hand a queued message to a worker (or deliver it here in inline mode). If the broker is
-    away the row stays queued and the periodic sweep delivers it."""
-    if inline:
-        delivery.deliver(message_id)
-        return
-    task = tasks.deliver_emergency if emergency else tasks.deliver_message
+def dispatch(message_id: int, *, emergency: bool = False) -> None:
+    """Have a worker deliver a message just committed: an emergency gets a task of its own on the
+    emergency queue; a routine message wakes the outbox's drain task (``tasks.deliver_outbox``),
+    published only when no drain is waiting already, so a busy hour costs one Redis command per
+    message, not one task. If the broker is away the row stays queued and the periodic sweep
+    delivers it; so do ``simulate`` and ``run_due``, which deliver here what they queued."""
     try:
-        task.delay(message_id)
+        if emergency:
+            tasks.deliver_emergency.delay(message_id)
+        elif locks.wake_outbox():
+            try:
+                tasks.deliver_outbox.delay()
+            except Exception:
+                with contextlib.suppress(Exception):
+                    locks.lower_outbox_flag()
+                raise
     except Exception:  # broker unreachable: the sweep is the safety net, the row is the truth
-        logger.warning("Could not enqueue message %s; the outbox sweep will send it", message_id)
+        if not _broker_away.is_set():  # once per outage, not once per message of a backlog
+            logger.warning("Could not hand message %s to a worker; the outbox sweep will send it", message_id)
+        _broker_away.set()
+    else:
+        _broker_away.clear()
+
+
+#: Set while this process cannot reach the broker (``dispatch`` then warns once, not per message).
+_broker_away = threading.Event()
 
 
 def send_sms(*, phone: str, text: str, kind: str, emergency: bool = False) -> OutgoingMessage:

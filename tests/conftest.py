@@ -57,6 +57,9 @@ def _point_celery_at(url: str) -> None:
 
     settings.CELERY_BROKER_URL = url
     celery_app.conf.broker_url = url
+    # Celery keeps its broker connection and producers per process, bound to the URL of the first
+    # publish: forget them, as after a fork, so that the next publish connects to ``url``.
+    celery_app._after_fork()
     locks._client.cache_clear()
 
 

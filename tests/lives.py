@@ -15,7 +15,6 @@ from maternal.alerts import sweep_escalations
 from messaging.delivery import sweep_outbox
 from messaging.models import OutgoingMessage
 from messaging.router import simulate
-from messaging.services import inline_delivery
 from reminders.services import send_due_reminders
 from tests.conftest import KIGALI
 
@@ -59,7 +58,7 @@ class Walk:
     def run_due(self, day: date) -> list[Sent]:
         """What ``manage.py run_due`` does at the sweep hour of ``day`` (the command's services)."""
         now = moment(day, SWEEP_HOUR)
-        with time_machine.travel(now, tick=False), inline_delivery():
+        with time_machine.travel(now, tick=False):
             with TestCase.captureOnCommitCallbacks(execute=True):
                 sweep_escalations(now=now)
                 send_due_reminders(now=now)

@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 from rapidsms.backends.database.models import BackendMessage
+from redis import Redis
 
 from messaging import delivery, services, tasks
 from messaging.backends import installed_backend
@@ -72,10 +73,50 @@ def test_a_queued_message_is_delivered_through_its_backend_once(queued):
     assert BackendMessage.objects.filter(identity="+250788123456", text="Hello").count() == 1
 
 
-def test_the_delivery_task_run_twice_sends_once(queued):
-    tasks.deliver_message(queued.pk)
-    tasks.deliver_message(queued.pk)
+def test_the_drain_task_run_twice_sends_once(queued):
+    tasks.deliver_outbox()
+    tasks.deliver_outbox()
     assert BackendMessage.objects.count() == 1
+
+
+@pytest.fixture
+def broker(redis_server):
+    """The test Redis, emptied: the Celery queues that ``dispatch`` publishes to."""
+    redis_server.flush()
+    return Redis.from_url(redis_server.url)
+
+
+def test_a_burst_of_routine_messages_publishes_one_drain_task(db, broker, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        for number in range(5):
+            services.queue_message(phone=f"+25078812345{number}", text="Hello")
+    assert broker.llen("default") == 1
+
+
+def test_a_message_committed_after_a_drain_began_publishes_the_next_one(
+    db, broker, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        first = services.queue_message(phone="+250788123456", text="Hello")
+    tasks.deliver_outbox()  # what the worker does with the task: the flag is down again
+    with django_capture_on_commit_callbacks(execute=True):
+        second = services.queue_message(phone="+250788123457", text="Hello")
+    assert broker.llen("default") == 2
+    tasks.deliver_outbox()
+    assert {message.status for message in OutgoingMessage.objects.filter(pk__in=[first.pk, second.pk])} == {
+        Status.SENT
+    }
+
+
+def test_each_emergency_message_gets_a_task_of_its_own_on_the_emergency_queue(
+    db, broker, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        for number in range(3):
+            services.send_sms(
+                phone=f"+25078812345{number}", text="RED", kind=OutgoingMessage.Kind.ALERT, emergency=True
+            )
+    assert (broker.llen("emergency"), broker.llen("default")) == (3, 0)
 
 
 def test_an_unreachable_gateway_is_retried_with_backoff(db, kannel_backend):

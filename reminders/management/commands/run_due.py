@@ -10,7 +10,6 @@ from django.utils import timezone
 from maternal.alerts import sweep_escalations
 from messaging.delivery import DELIVERABLE, sweep_outbox
 from messaging.models import OutgoingMessage
-from messaging.services import inline_delivery
 from reminders.cover import check_cover
 from reminders.services import send_due_reminders
 
@@ -36,21 +35,21 @@ class Command(BaseCommand):
             OutgoingMessage.objects.filter(status__in=DELIVERABLE).values_list("pk", flat=True)
         )
         last_id = OutgoingMessage.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
-        with inline_delivery():
-            escalations = sweep_escalations(now=moment)
-            reminders = send_due_reminders(now=moment)
-            cover = check_cover(now=moment)
-            outbox = sweep_outbox()
+        escalations = sweep_escalations(now=moment)
+        reminders = send_due_reminders(now=moment)
+        cover = check_cover(now=moment)
+        sweep_outbox()  # what they queued, and what was waiting: no worker needed
         sent_now = OutgoingMessage.objects.filter(status=OutgoingMessage.Status.SENT)
-        sent = list(sent_now.filter(pk__gt=last_id))
+        retries: list[OutgoingMessage] = []
         # In slices: after a long outage the backlog can outgrow a statement's 65,535 parameters.
         for start in range(0, len(pending_before), PARAMETERS_PER_QUERY):
-            sent += sent_now.filter(pk__in=pending_before[start : start + PARAMETERS_PER_QUERY])
+            retries += sent_now.filter(pk__in=pending_before[start : start + PARAMETERS_PER_QUERY])
+        sent = [*sent_now.filter(pk__gt=last_id), *retries]
         for message in sorted(sent, key=lambda message: message.pk):
             self.stdout.write(f"-> {message.phone}: {message.text}")
         self.stderr.write(
             f"escalation steps {escalations['steps']}, digests {reminders['digests']} "
             f"({reminders['reminders']} reminders, {reminders['expired']} expired), risks told {reminders.get('risks', 0)}, "
             f"facilities without cover {cover['uncovered']} ({cover['told']} told), "
-            f"outbox retries sent {outbox['sent']}"
+            f"outbox retries sent {len(retries)}"
         )
