@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
+from django.db.models import QuerySet
+
 from maternal.models import Pregnancy, Reminder
 from maternal.schedules import PlannedContact, antenatal_plan, postnatal_plan
 
@@ -88,12 +90,12 @@ def clear_visit(pregnancy: Pregnancy, *, kind: str, sequence: int) -> bool:
     )
 
 
-def promised(pregnancy: Pregnancy, *, kind: str, today: date, after: int = 0) -> list[Reminder]:
-    """The reminders of ``kind`` still to be sent on or after ``today`` (numbered above ``after``):
-    what a reply may promise, read from the rows that will send it."""
-    return list(
-        pregnancy.reminders.filter(kind=kind, sequence__gt=after, status=Status.PLANNED, due_date__gte=today)
-    )
+def promised(pregnancy: Pregnancy, *, kind: str, today: date, after: int = 0) -> QuerySet[Reminder]:
+    """The reminders of ``kind`` still to be sent on or after ``today`` (numbered above ``after``),
+    in the order they are due: what a reply may promise, read from the rows that will send it."""
+    return pregnancy.reminders.filter(
+        kind=kind, sequence__gt=after, status=Status.PLANNED, due_date__gte=today
+    ).order_by("due_date", "sequence")
 
 
 def promised_among(reminders: list[Reminder], *, kind: str, today: date) -> list[Reminder]:

@@ -39,9 +39,9 @@ def antenatal_visit(context: Context, command: AncReport) -> str:
     if outcome.out_of_order:
         parts.append(_("Check the contact number: a later one was already reported."))
     upcoming = promised(pregnancy, kind=Reminder.Kind.ANC, today=context.today, after=command.contact_number)
-    for reminder in upcoming[:1]:
+    if next_contact := upcoming.first():
         parts.append(
             _("Next contact: ANC %(number)s on %(date)s.")
-            % {"number": reminder.sequence, "date": date_text(reminder.due_date)}
+            % {"number": next_contact.sequence, "date": date_text(next_contact.due_date)}
         )
     return " ".join(parts)
