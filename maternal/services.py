@@ -390,37 +390,40 @@ def record_antenatal_visit(
     muac_cm: Decimal | None = None,
     message: InboundMessage | None = None,
 ) -> VisitOutcome:
-    """An antenatal contact (``ANC``): recorded, clears its reminder. Two contacts on one day
-    are one too many; ANC 1 of a pregnancy registered at ANC 1 is its registration."""
-    same_day = _visits(Visit.Kind.ANC).filter(visit_date=visit_date).exclude(contact_number=contact_number)
+    """An antenatal contact (``ANC``): recorded, clears its reminder. One contact a day: a contact
+    already recorded on that date is either this very report again (already received) or another
+    one (refused); ANC 1 of a pregnancy registered at ANC 1 is its registration."""
+    on_that_day = _visits(Visit.Kind.ANC).filter(visit_date=visit_date).order_by("contact_number")
     pregnancy = pregnancy_for_report(
         reporter,
         mother_identifier,
-        annotations={**_latest_visit(Visit.Kind.ANC), "same_day_contact": _first(same_day, "contact_number")},
+        annotations={
+            "latest_contact": _first(_highest_numbered(Visit.Kind.ANC), "contact_number"),
+            "contact_that_day": _first(on_that_day, "contact_number"),
+        },
     )
     _check_not_before_lmp(pregnancy, visit_date)
+    identifier = pregnancy.mother.identifier
     if contact_number == 1 and pregnancy.registered_at_first_contact:
         raise Refusal(
             _("Already received: ANC 1 of %(id)s was her registration (PRE) on %(date)s.")
-            % {"id": pregnancy.mother.identifier, "date": f"{pregnancy.registered_on:%d.%m.%Y}"}
+            % {"id": identifier, "date": f"{pregnancy.registered_on:%d.%m.%Y}"}
         )
-    same_day_contact: int | None = _annotation(pregnancy, "same_day_contact")
+    contact_that_day: int | None = _annotation(pregnancy, "contact_that_day")
     if (
-        same_day_contact is None
+        contact_that_day is None
         and pregnancy.registered_at_first_contact
         and visit_date == pregnancy.registered_on
     ):
-        same_day_contact = 1
-    if same_day_contact is not None:
+        contact_that_day = 1
+    if contact_that_day == contact_number:
+        raise _already_received(Visit.Kind.ANC, contact_number, identifier, visit_date)
+    if contact_that_day is not None:
         raise Refusal(
             _(
                 "ANC %(number)s of %(id)s was already recorded on %(date)s: one contact a day. Nothing was recorded."
             )
-            % {
-                "number": same_day_contact,
-                "id": pregnancy.mother.identifier,
-                "date": f"{visit_date:%d.%m.%Y}",
-            }
+            % {"number": contact_that_day, "id": identifier, "date": f"{visit_date:%d.%m.%Y}"}
         )
     return _record_visit(
         pregnancy,
@@ -457,6 +460,9 @@ def record_postnatal_visit(
             _("Date %(date)s is before the birth (%(birth)s); nothing was recorded.")
             % {"date": f"{visit_date:%d.%m.%Y}", "birth": f"{pregnancy.birth.birth_date:%d.%m.%Y}"}
         )
+    latest_visit_date: date | None = _annotation(pregnancy, "latest_visit_date")
+    if _annotation(pregnancy, "latest_contact") == visit_number and latest_visit_date == visit_date:
+        raise _already_received(Visit.Kind.PNC, visit_number, pregnancy.mother.identifier, visit_date)
     return _record_visit(
         pregnancy,
         kind=Visit.Kind.PNC,
@@ -464,6 +470,13 @@ def record_postnatal_visit(
         visit_date=visit_date,
         symptoms=symptoms,
         message=message,
+    )
+
+
+def _already_received(kind: str, number: int, identifier: str, visit_date: date) -> Refusal:
+    return Refusal(
+        _("Already received: %(kind)s %(number)s of %(id)s on %(date)s.")
+        % {"kind": kind.upper(), "number": number, "id": identifier, "date": f"{visit_date:%d.%m.%Y}"}
     )
 
 
@@ -476,9 +489,13 @@ def _first(visits: QuerySet[Visit], field: str) -> Subquery:
     return Subquery(visits.values(field)[:1])
 
 
+def _highest_numbered(kind: str) -> QuerySet[Visit]:
+    return _visits(kind).order_by("-contact_number")
+
+
 def _latest_visit(kind: str) -> dict[str, Subquery]:
     """The number and date of the pregnancy's highest-numbered visit of ``kind``, as annotations."""
-    latest = _visits(kind).order_by("-contact_number")
+    latest = _highest_numbered(kind)
     return {
         "latest_contact": _first(latest, "contact_number"),
         "latest_visit_date": _first(latest, "visit_date"),
@@ -494,19 +511,9 @@ def _annotation(pregnancy: Pregnancy, name: str) -> Any:
 def _record_visit(
     pregnancy: Pregnancy, *, kind: str, contact_number: int, visit_date: date, message, **fields
 ) -> VisitOutcome:
-    """Record a visit of a pregnancy read with ``_latest_visit``'s annotations."""
+    """Record a visit of a pregnancy read with a ``latest_contact`` annotation (the number of its
+    highest-numbered visit of ``kind``): a number not above it is recorded, and questioned."""
     latest_contact: int | None = _annotation(pregnancy, "latest_contact")
-    latest_visit_date: date | None = _annotation(pregnancy, "latest_visit_date")
-    if latest_contact == contact_number and latest_visit_date == visit_date:
-        raise Refusal(
-            _("Already received: %(kind)s %(number)s of %(id)s on %(date)s.")
-            % {
-                "kind": kind.upper(),
-                "number": contact_number,
-                "id": pregnancy.mother.identifier,
-                "date": f"{visit_date:%d.%m.%Y}",
-            }
-        )
     visit = Visit.objects.create(
         pregnancy=pregnancy,
         kind=kind,

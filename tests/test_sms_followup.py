@@ -100,6 +100,14 @@ def test_the_same_anc_report_sent_again_later_is_already_received(reply, volunte
     assert Visit.objects.count() == 1
 
 
+def test_an_earlier_anc_report_sent_again_after_a_later_one_is_already_received(reply, volunteer, registered):
+    chw(reply, volunteer, f"ANC {MOTHER} 20.11.2026 2")
+    chw(reply, volunteer, f"ANC {MOTHER} 26.11.2026 3")
+    answer = chw(reply, volunteer, f"anc {MOTHER} 20/11/2026 2")  # typed again: not a gateway retry
+    assert answer == f"Already received: ANC 2 of {MOTHER} on 20.11.2026."
+    assert Visit.objects.filter(contact_number=2).count() == 1
+
+
 def test_a_second_anc_contact_on_the_same_day_is_refused(reply, volunteer, registered):
     chw(reply, volunteer, f"ANC {MOTHER} 26.11.2026 2")
     answer = chw(reply, volunteer, f"ANC {MOTHER} 26.11.2026 3")
