@@ -26,8 +26,8 @@ starts gunicorn as ``deploy/`` runs it (2 worker processes of 4 threads each) wi
 3. ``floor``: the durable floor, ``GET /benchmark/floor/`` with the same kind of requests (each
    from a different phone, with its own msgid): the gateway's authentication
    (``messaging.views.refusal_reason``), one INSERT of the ``InboundMessage`` that commits, the
-   answer; no router, no parsing, no reply. Its phones are no volunteer's, and it runs after the
-   inbound run, so its rows never count in the volunteers' rate limit or duplicate lookups.
+   answer; no router, no parsing, no reply. Its phones are no volunteer's, so its rows never
+   count in the volunteers' rate limit or duplicate lookups.
 4. ``inbound_with_worker``: the gateway again with a Celery worker (all queues, 2 processes)
    delivering the replies to a stub Kannel on loopback meanwhile, as in production; its memory
    is measured.
@@ -45,8 +45,9 @@ request sets each go once through both trees, alternating ABBA (this tree, REV, 
 ...) so that a machine getting busier or quieter weighs on both alike: each run prints as
 ``inbound_round<n>_*`` or ``compare_inbound_round<n>_*``, then ``inbound_messages_per_s`` and
 ``compare_inbound_messages_per_s`` (the median of each tree's runs) and
-``inbound_ratio_to_compare``. The trivial view, the floor and the run with a worker are this
-tree's only.
+``inbound_ratio_to_compare``. With ``--compare`` the floor is measured right after each of this
+tree's runs (``floor_round<n>_*``; ``floor_messages_per_s`` is their median), so that it shares
+their moments. The trivial view, the floor and the run with a worker are this tree's only.
 
 Prints ``name=value`` lines; ``inbound_messages_per_s`` counts only reports that were accepted
 (recorded and answered), ``floor_messages_per_s`` only rows stored.
@@ -443,26 +444,35 @@ def measure_inbound(site: Site, lines: list[str], arguments, name: str) -> float
     return result["rate"]
 
 
-def measure_alternately(site: Site, compared: Site, request_sets: list[list[str]], arguments) -> float:
+def measure_alternately(
+    site: Site, compared: Site, request_sets: list[list[str]], arguments, floor: Callable[[str], float]
+) -> tuple[float, float]:
     """Each set of requests through this tree and the compared one, each on its own copy of the
     data, in the order ABBA ABBA ... so that a machine getting busier or quieter weighs on both
-    alike; prints the median of each tree's runs and their ratio."""
-    rates: dict[str, list[float]] = {"inbound": [], "compare_inbound": []}
+    alike, and a durable floor run (``floor``) right after each of this tree's runs, so that the
+    floor is measured in the same moments as the rate it is compared with; prints the median of
+    each tree's runs and their ratio. Returns this tree's median rate and the floor's."""
+    rates: dict[str, list[float]] = {"inbound": [], "compare_inbound": [], "floor": []}
     for number, lines in enumerate(request_sets, start=1):
         order = [("inbound", site), ("compare_inbound", compared)]
         for name, target in order if number % 2 else reversed(order):
             progress(f"{name}, round {number}")
             rates[name].append(measure_inbound(target, lines, arguments, f"{name}_round{number}"))
+            if name == "inbound":
+                progress(f"durable floor, round {number}")
+                rates["floor"].append(floor(f"floor_round{number}"))
     rate, compared_rate = statistics.median(rates["inbound"]), statistics.median(rates["compare_inbound"])
     emit("inbound_messages_per_s", rate)
     emit("compare_inbound_messages_per_s", compared_rate)
     emit("inbound_ratio_to_compare", rate / compared_rate)
     emit("target_ratio_to_compare", f"{TARGET_RATIO_TO_COMPARE:.2f}")
-    return rate
+    floor_rate = statistics.median(rates["floor"])
+    emit("floor_messages_per_s", floor_rate)
+    return rate, floor_rate
 
 
-def measure_floor(site: Site, arguments, trivial_rate: float) -> float:
-    """The durable floor's run: rows stored per second. It never does more than the trivial view,
+def measure_floor(site: Site, arguments, trivial_rate: float, name: str = "floor") -> float:
+    """One durable floor run: rows stored per second. It never does more than the trivial view,
     so 1.5 times the trivial view's count of distinct requests is plenty: a request sent twice
     would break the gateway id's unique constraint (a server error, counted)."""
     from django.utils import timezone
@@ -476,14 +486,12 @@ def measure_floor(site: Site, arguments, trivial_rate: float) -> float:
         return InboundMessage.objects.filter(pk__gt=inbound_mark).count()
 
     def load() -> dict[str, float]:
-        return wrk(
-            site.url, lines, duration=arguments.duration, connections=arguments.connections, name="floor"
-        )
+        return wrk(site.url, lines, duration=arguments.duration, connections=arguments.connections, name=name)
 
-    result = measure(site.stack, "floor", load, stored)
-    emit("floor_requests", int(result["requests"]))
-    emit("floor_messages_stored", stored())
-    emit("floor_messages_per_s", result["rate"])
+    result = measure(site.stack, name, load, stored)
+    emit(f"{name}_requests", int(result["requests"]))
+    emit(f"{name}_messages_stored", stored())
+    emit(f"{name}_messages_per_s", result["rate"])
     return result["rate"]
 
 
@@ -698,13 +706,19 @@ def main() -> None:
             emit("trivial_requests", int(trivial["requests"]))
             emit("trivial_requests_per_s", trivial_rate)
             if compared:
-                rate = measure_alternately(site, compared, runs["inbound"], arguments)
+                rate, floor_rate = measure_alternately(
+                    site,
+                    compared,
+                    runs["inbound"],
+                    arguments,
+                    floor=lambda name: measure_floor(site, arguments, trivial_rate, name),
+                )
             else:
                 progress("inbound gateway, no worker")
                 rate = measure_inbound(site, runs["inbound"][0], arguments, "inbound")
+                progress("durable floor")
+                floor_rate = measure_floor(site, arguments, trivial_rate)
             emit("inbound_ratio_to_trivial", rate / trivial_rate)
-            progress("durable floor")
-            floor_rate = measure_floor(site, arguments, trivial_rate)
             emit("inbound_ratio_to_floor", rate / floor_rate)
             emit("target_ratio_to_floor", f"{TARGET_RATIO_TO_FLOOR:.2f}")
             if "inbound_with_worker" in runs:
