@@ -1,7 +1,8 @@
 """Delivery of the outbox: each queued ``OutgoingMessage`` handed to its RapidSMS backend at most
 once (a claim with a lease, then the hand-over, then the result), and the sweep that delivers
 whatever a lost task, a broker outage or a dead worker left behind. The Celery tasks
-(``messaging.tasks``) and the inline mode of ``messaging.services.dispatch`` call these."""
+(``messaging.tasks``) call these, and so do the simulator and ``run_due``, which deliver what they
+queued without a worker."""
 
 from __future__ import annotations
 
