@@ -176,23 +176,29 @@ def dispatch(message_id: int, *, emergency: bool = False) -> None:
     emergency queue; a routine message wakes the outbox's drain task (``tasks.deliver_outbox``),
     published only when no drain is waiting already, so a busy hour costs one Redis command per
     message, not one task. If the broker is away the row stays queued and the periodic sweep
-    delivers it; so do ``simulate`` and ``run_due``, which deliver here what they queued."""
+    delivers it (``simulate`` and ``run_due`` deliver what they queue themselves)."""
     try:
         if emergency:
             tasks.deliver_emergency.delay(message_id)
         elif locks.wake_outbox():
-            try:
-                tasks.deliver_outbox.delay()
-            except Exception:
-                with contextlib.suppress(Exception):
-                    locks.lower_outbox_flag()
-                raise
+            _publish_drain()
     except Exception:  # broker unreachable: the sweep is the safety net, the row is the truth
         if not _broker_away.is_set():  # once per outage, not once per message of a backlog
             logger.warning("Could not hand message %s to a worker; the outbox sweep will send it", message_id)
         _broker_away.set()
     else:
         _broker_away.clear()
+
+
+def _publish_drain() -> None:
+    """Publish the drain task for the flag just raised; if that fails, lower the flag again so
+    that the next message tries again."""
+    try:
+        tasks.deliver_outbox.delay()
+    except Exception:
+        with contextlib.suppress(Exception):
+            locks.lower_outbox_flag()
+        raise
 
 
 #: Set while this process cannot reach the broker (``dispatch`` then warns once, not per message).
