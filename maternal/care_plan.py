@@ -13,7 +13,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
-from django.db.models import QuerySet
+from django.db.models import DateField, IntegerField, QuerySet
+from django.db.models.expressions import RawSQL
 
 from maternal.models import Pregnancy, Reminder
 from maternal.schedules import PlannedContact, antenatal_plan, postnatal_plan
@@ -96,6 +97,22 @@ def promised(pregnancy: Pregnancy, *, kind: str, today: date, after: int = 0) ->
     return pregnancy.reminders.filter(
         kind=kind, sequence__gt=after, status=Status.PLANNED, due_date__gte=today
     ).order_by("due_date", "sequence")
+
+
+def next_promised(*, kind: str, today: date, after: int) -> dict[str, RawSQL]:
+    """The first of ``promised`` as two annotations of a pregnancy query (``next_promised_sequence``,
+    ``next_promised_due_date``; None when nothing is left): a report's reply reads it in the
+    report's own read of the pregnancy instead of a query of its own. Written in SQL, as the
+    other values read with it (``maternal.services``)."""
+    first = (
+        "FROM maternal_reminder WHERE pregnancy_id = maternal_pregnancy.id AND kind = %s"
+        " AND sequence > %s AND status = %s AND due_date >= %s ORDER BY due_date, sequence LIMIT 1"
+    )
+    params = (kind, after, Status.PLANNED.value, today)
+    return {
+        "next_promised_sequence": RawSQL(f"SELECT sequence {first}", params, output_field=IntegerField()),
+        "next_promised_due_date": RawSQL(f"SELECT due_date {first}", params, output_field=DateField()),
+    }
 
 
 def promised_among(reminders: list[Reminder], *, kind: str, today: date) -> list[Reminder]:

@@ -15,6 +15,7 @@ the SMS's transaction, which ``receive_sms`` runs once more: it then gets the cl
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from dataclasses import dataclass
 from datetime import date
@@ -24,7 +25,8 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import DateField, IntegerField, Q
+from django.db.models.expressions import RawSQL
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -46,6 +48,7 @@ from maternal.models import (
     Visit,
     expected_delivery_date,
 )
+from maternal.schedules import PlannedContact
 from messaging.models import InboundMessage, OutgoingMessage
 from messaging.services import send_sms
 
@@ -336,7 +339,7 @@ def pregnancy_for_report(
     identifier: str,
     *,
     statuses: tuple[str, ...] = ("active",),
-    annotations: dict[str, Subquery] | None = None,
+    annotations: dict[str, RawSQL] | None = None,
 ) -> Pregnancy:
     """The mother's latest pregnancy in one of ``statuses`` that this volunteer may report on;
     ``annotations`` are read in the same query (what a report checks about her earlier visits)."""
@@ -375,6 +378,8 @@ class VisitOutcome:
     visit: Visit
     #: The contact number went backwards (or repeated): recorded, but the reply questions it.
     out_of_order: bool
+    #: The next contact of the kind still to be reminded (what an ANC reply promises), if any.
+    next_contact: PlannedContact | None = None
 
 
 @transaction.atomic(savepoint=False)
@@ -389,17 +394,19 @@ def record_antenatal_visit(
     weight_kg: Decimal | None = None,
     muac_cm: Decimal | None = None,
     message: InboundMessage | None = None,
+    today: date,
 ) -> VisitOutcome:
     """An antenatal contact (``ANC``): recorded, clears its reminder. One contact a day: a contact
     already recorded on that date is either this very report again (already received) or another
-    one (refused); ANC 1 of a pregnancy registered at ANC 1 is its registration."""
-    on_that_day = _visits(Visit.Kind.ANC).filter(visit_date=visit_date).order_by("contact_number")
+    one (refused); ANC 1 of a pregnancy registered at ANC 1 is its registration. The outcome names
+    the next contact still to be reminded, read with the pregnancy."""
     pregnancy = pregnancy_for_report(
         reporter,
         mother_identifier,
         annotations={
-            "latest_contact": _first(_highest_numbered(Visit.Kind.ANC), "contact_number"),
-            "contact_that_day": _first(on_that_day, "contact_number"),
+            "latest_contact": _latest_contact(Visit.Kind.ANC),
+            "contact_that_day": _contact_on(Visit.Kind.ANC, visit_date),
+            **care_plan.next_promised(kind=Reminder.Kind.ANC, today=today, after=contact_number),
         },
     )
     _check_not_before_lmp(pregnancy, visit_date)
@@ -425,7 +432,7 @@ def record_antenatal_visit(
             )
             % {"number": contact_that_day, "id": identifier, "date": f"{visit_date:%d.%m.%Y}"}
         )
-    return _record_visit(
+    outcome = _record_visit(
         pregnancy,
         kind=Visit.Kind.ANC,
         contact_number=contact_number,
@@ -435,6 +442,13 @@ def record_antenatal_visit(
         weight_kg=weight_kg,
         muac_cm=muac_cm,
         message=message,
+    )
+    next_sequence: int | None = _annotation(pregnancy, "next_promised_sequence")
+    if next_sequence is None:
+        return outcome
+    due_date: date = _annotation(pregnancy, "next_promised_due_date")
+    return dataclasses.replace(
+        outcome, next_contact=PlannedContact(Reminder.Kind.ANC, next_sequence, due_date)
     )
 
 
@@ -480,25 +494,35 @@ def _already_received(kind: str, number: int, identifier: str, visit_date: date)
     )
 
 
-def _visits(kind: str) -> QuerySet[Visit]:
-    """The visits of ``kind`` of the pregnancy a query is about (for its annotations)."""
-    return Visit.objects.filter(pregnancy=OuterRef("pk"), kind=kind)
+# What a report checks about the pregnancy's earlier visits is read with the pregnancy, as
+# correlated subqueries on ``maternal_pregnancy.id`` written in SQL: built as ORM subqueries, they
+# cost more CPU to build and compile than everything else an ANC report does (docs/benchmarks.md).
+_VISITS_OF_KIND = "FROM maternal_visit WHERE pregnancy_id = maternal_pregnancy.id AND kind = %s"
 
 
-def _first(visits: QuerySet[Visit], field: str) -> Subquery:
-    return Subquery(visits.values(field)[:1])
+def _latest_contact(kind: str) -> RawSQL:
+    """The number of the pregnancy's highest-numbered visit of ``kind`` (None: none yet)."""
+    return RawSQL(f"SELECT MAX(contact_number) {_VISITS_OF_KIND}", (kind,), output_field=IntegerField())
 
 
-def _highest_numbered(kind: str) -> QuerySet[Visit]:
-    return _visits(kind).order_by("-contact_number")
+def _contact_on(kind: str, visit_date: date) -> RawSQL:
+    """The number of a visit of ``kind`` already recorded on ``visit_date`` (None: none)."""
+    return RawSQL(
+        f"SELECT MIN(contact_number) {_VISITS_OF_KIND} AND visit_date = %s",
+        (kind, visit_date),
+        output_field=IntegerField(),
+    )
 
 
-def _latest_visit(kind: str) -> dict[str, Subquery]:
+def _latest_visit(kind: str) -> dict[str, RawSQL]:
     """The number and date of the pregnancy's highest-numbered visit of ``kind``, as annotations."""
-    latest = _highest_numbered(kind)
     return {
-        "latest_contact": _first(latest, "contact_number"),
-        "latest_visit_date": _first(latest, "visit_date"),
+        "latest_contact": _latest_contact(kind),
+        "latest_visit_date": RawSQL(
+            f"SELECT visit_date {_VISITS_OF_KIND} ORDER BY contact_number DESC LIMIT 1",
+            (kind,),
+            output_field=DateField(),
+        ),
     }
 
 

@@ -7,10 +7,11 @@ a change adds one to the PRE or ANC path, so that the cost is noticed and the bu
 purpose, with the reason, rather than found in production. Counted on SQLite, whose BEGIN and
 COMMIT Django executes as statements (on PostgreSQL the driver sends them unseen: 2 fewer here).
 
-1 December 2026: PRE 12 statements, ANC 12 (from 26 and 23): BEGIN; the phone's latest messages
+1 December 2026: PRE 12 statements, ANC 11 (from 26 and 23): BEGIN; the phone's latest messages
 (retry, rate limit and reply loop guard in one read); the inbound INSERT; the sender; the report's
 reads and writes; the reply's INSERT; the note of it on the message; COMMIT. No savepoint, no
-RapidSMS connection lookup, no reading back of the reminders just planned.
+RapidSMS connection lookup, no reading back of the reminders just planned; ANC reads the next
+contact its reply promises with the pregnancy.
 """
 
 import pytest
@@ -25,7 +26,8 @@ from tests.factories import FacilityFactory, ReporterFactory, location_tree
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-BUDGET = 12
+PRE_BUDGET = 12
+ANC_BUDGET = 11
 SECRET = "query-budget-secret"
 VOLUNTEER = "+250788123456"
 MOTHER = "1199870012345678"
@@ -61,7 +63,7 @@ def test_a_pregnancy_registration_stays_within_its_statement_budget(gateway):
     statements = gateway(f"PRE {MOTHER} {LMP} 2 1 nr np")
     assert "registered" in last_reply()
     assert Pregnancy.objects.filter(mother__identifier=MOTHER).exists()
-    assert len(statements) <= BUDGET, "\n".join(statements)
+    assert len(statements) <= PRE_BUDGET, "\n".join(statements)
 
 
 def test_an_antenatal_report_stays_within_its_statement_budget(gateway):
@@ -71,4 +73,4 @@ def test_an_antenatal_report_stays_within_its_statement_budget(gateway):
     statements = gateway(f"ANC {MOTHER} 26.11.2026 2")
     assert "ANC 2" in last_reply()
     assert Visit.objects.filter(pregnancy__mother__identifier=MOTHER, contact_number=2).exists()
-    assert len(statements) <= BUDGET, "\n".join(statements)
+    assert len(statements) <= ANC_BUDGET, "\n".join(statements)

@@ -7,8 +7,6 @@
 from django.utils.translation import gettext as _
 
 from maternal import services
-from maternal.care_plan import promised
-from maternal.models import Reminder
 from maternal.sms.conversation import Context, reply_to
 from maternal.sms.grammar import AncReport
 from maternal.sms.replies import date_text
@@ -26,6 +24,7 @@ def antenatal_visit(context: Context, command: AncReport) -> str:
         weight_kg=command.mother_weight_kg,
         muac_cm=command.muac_cm,
         message=context.message,
+        today=context.today,
     )
     pregnancy = outcome.visit.pregnancy
     parts = [
@@ -38,8 +37,7 @@ def antenatal_visit(context: Context, command: AncReport) -> str:
     ]
     if outcome.out_of_order:
         parts.append(_("Check the contact number: a later one was already reported."))
-    upcoming = promised(pregnancy, kind=Reminder.Kind.ANC, today=context.today, after=command.contact_number)
-    if next_contact := upcoming.first():
+    if next_contact := outcome.next_contact:
         parts.append(
             _("Next contact: ANC %(number)s on %(date)s.")
             % {"number": next_contact.sequence, "date": date_text(next_contact.due_date)}
