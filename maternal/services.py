@@ -193,7 +193,9 @@ class Measurements:
 
 
 def find_mother(identifier: str) -> Mother | None:
-    return next(iter(Mother.objects.filter(identifier=identifier.upper())[:1]), None)
+    """(In SQL, as ``identify_sender``: every registration runs it.)"""
+    found = Mother.objects.raw("SELECT * FROM maternal_mother WHERE identifier = %s", [identifier.upper()])
+    return next(iter(found), None)
 
 
 def check_catchment(reporter: Reporter, mother: Mother) -> None:
@@ -344,13 +346,7 @@ def pregnancy_for_report(
     """The mother's latest pregnancy in one of ``statuses`` that this volunteer may report on;
     ``annotations`` are read in the same query (what a report checks about her earlier visits)."""
     # One query in the usual case (a registered mother): her latest pregnancy, with her.
-    pregnancy = (
-        Pregnancy.objects.select_related("mother")
-        .annotate(**(annotations or {}))
-        .filter(mother__identifier=identifier.upper())
-        .order_by("-registered_at")
-        .first()
-    )
+    pregnancy = _latest_pregnancy(identifier.upper(), annotations or {})
     mother = pregnancy.mother if pregnancy else find_mother(identifier)
     if mother is None:
         raise Refusal(_("No mother with ID %(id)s. Register her first with PRE.") % {"id": identifier})
@@ -362,6 +358,34 @@ def pregnancy_for_report(
                 % {"id": identifier, "status": pregnancy.get_status_display()}
             )
         raise Refusal(_("Mother %(id)s has no pregnancy this report can apply to.") % {"id": identifier})
+    return pregnancy
+
+
+#: The mother's columns read with her pregnancy (a column not read is loaded if it is used).
+_MOTHER_COLUMNS = ("id", "identifier", "id_kind", "phone", "village_id", "facility_id")
+
+
+def _latest_pregnancy(identifier: str, annotations: dict[str, RawSQL]) -> Pregnancy | None:
+    """The latest pregnancy of the mother with ``identifier``, with her and with ``annotations``
+    (correlated subqueries on ``maternal_pregnancy.id``) as attributes. Written in SQL: the ORM's
+    building of this query (a join and the subqueries) cost three times the query itself
+    (docs/benchmarks.md); ``Manager.raw`` still converts the pregnancy's columns."""
+    mother_columns = "".join(f", maternal_mother.{column} AS mother__{column}" for column in _MOTHER_COLUMNS)
+    values = "".join(f", ({expression.sql}) AS {name}" for name, expression in annotations.items())
+    query = Pregnancy.objects.raw(
+        f"""SELECT maternal_pregnancy.*{mother_columns}{values}
+            FROM maternal_pregnancy JOIN maternal_mother ON maternal_mother.id = maternal_pregnancy.mother_id
+            WHERE maternal_mother.identifier = %s
+            ORDER BY maternal_pregnancy.registered_at DESC LIMIT 1""",
+        [*(param for expression in annotations.values() for param in expression.params), identifier],
+    )
+    pregnancy = next(iter(query), None)
+    if pregnancy is None:
+        return None
+    for name, expression in annotations.items():  # as the database gave them (SQLite: dates as text)
+        setattr(pregnancy, name, expression.output_field.to_python(getattr(pregnancy, name)))
+    mother_row = [getattr(pregnancy, f"mother__{column}") for column in _MOTHER_COLUMNS]
+    pregnancy.mother = Mother.from_db(query.db, list(_MOTHER_COLUMNS), mother_row)
     return pregnancy
 
 
