@@ -49,6 +49,7 @@ from maternal.models import (
     expected_delivery_date,
 )
 from maternal.schedules import PlannedContact
+from messaging import sql
 from messaging.models import InboundMessage, OutgoingMessage
 from messaging.services import send_sms
 
@@ -62,7 +63,7 @@ class Refusal(Exception):
 
 
 def audit(*, mother: Mother | None, message: InboundMessage | None, action: str, summary: str) -> None:
-    AuditEntry.objects.create(mother=mother, message=message, action=action, summary=summary[:255])
+    sql.insert(AuditEntry(mother=mother, message=message, action=action, summary=summary[:255]))
 
 
 # --- volunteers ----------------------------------------------------------------------------
@@ -384,8 +385,9 @@ def _latest_pregnancy(identifier: str, annotations: dict[str, RawSQL]) -> Pregna
         return None
     for name, expression in annotations.items():  # as the database gave them (SQLite: dates as text)
         setattr(pregnancy, name, expression.output_field.to_python(getattr(pregnancy, name)))
-    mother_row = [getattr(pregnancy, f"mother__{column}") for column in _MOTHER_COLUMNS]
-    pregnancy.mother = Mother.from_db(query.db, list(_MOTHER_COLUMNS), mother_row)
+    pregnancy.mother = sql.instance(
+        Mother, {column: getattr(pregnancy, f"mother__{column}") for column in _MOTHER_COLUMNS}
+    )
     return pregnancy
 
 

@@ -18,7 +18,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from messaging import locks, tasks
+from messaging import locks, sql, tasks
 from messaging.gsm import to_gsm
 from messaging.models import InboundMessage, OutgoingMessage
 
@@ -72,13 +72,15 @@ def record_inbound(
             .values_list("pk", flat=True)
             .first()
         )
-    message = InboundMessage.objects.create(
-        phone=phone,
-        backend=backend,
-        text=text,
-        gateway_id=gateway_id,
-        received_at=now,
-        duplicate_of_id=duplicate_of_id,
+    message = sql.insert(
+        InboundMessage(
+            phone=phone,
+            backend=backend,
+            text=text,
+            gateway_id=gateway_id,
+            received_at=now,
+            duplicate_of_id=duplicate_of_id,
+        )
     )
     sent_recently = 1 + sum(earlier.in_rate_period for earlier in recent)
     return Arrival(
@@ -194,16 +196,18 @@ def queue_message(
         backend, identity = settings.SMS_BACKEND, phone
     text = to_gsm(text)
     status = Status.HELD if hold or (in_reply_to is None and _loops(phone, text, now)) else Status.QUEUED
-    message = OutgoingMessage.objects.create(
-        phone=phone,
-        backend=backend,
-        identity=identity,
-        text=text,
-        kind=kind,
-        emergency=emergency,
-        status=status,
-        in_reply_to=in_reply_to,
-        next_attempt_at=now,
+    message = sql.insert(
+        OutgoingMessage(
+            phone=phone,
+            backend=backend,
+            identity=identity,
+            text=text,
+            kind=kind,
+            emergency=emergency,
+            status=status,
+            in_reply_to=in_reply_to,
+            next_attempt_at=now,
+        )
     )
     if status == Status.HELD:
         logger.warning("Loop guard held message %s to %s", message.pk, phone)
