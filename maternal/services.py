@@ -247,22 +247,26 @@ def register_pregnancy(
         )
     mother: Mother | None
     if mother_identifier is None:
-        mother = Mother.objects.create(
-            identifier=_new_system_identifier(),
-            id_kind=Mother.IdKind.SYSTEM,
-            phone=mother_phone,
-            village_id=reporter.village_id,
-            facility_id=reporter.facility_id,
+        mother = sql.insert(
+            Mother(
+                identifier=_new_system_identifier(),
+                id_kind=Mother.IdKind.SYSTEM,
+                phone=mother_phone,
+                village_id=reporter.village_id,
+                facility_id=reporter.facility_id,
+            )
         )
     else:
         mother = find_mother(mother_identifier)
         if mother is None:
-            mother = Mother.objects.create(
-                identifier=mother_identifier,
-                id_kind=mother_id_kind,
-                phone=mother_phone,
-                village_id=reporter.village_id,
-                facility_id=reporter.facility_id,
+            mother = sql.insert(
+                Mother(
+                    identifier=mother_identifier,
+                    id_kind=mother_id_kind,
+                    phone=mother_phone,
+                    village_id=reporter.village_id,
+                    facility_id=reporter.facility_id,
+                )
             )
         else:
             active = mother.pregnancies.filter(status=Pregnancy.Status.ACTIVE).first()
@@ -283,26 +287,28 @@ def register_pregnancy(
     high_risk = (
         post_term or any(code != "nr" for code in previous_risks) or any(code != "np" for code in symptoms)
     )
-    pregnancy = Pregnancy.objects.create(
-        mother=mother,
-        reporter=reporter,
-        facility_id=reporter.facility_id,
-        village_id=reporter.village_id,
-        last_menstrual_period=last_menstrual_period,
-        expected_delivery_date=expected_delivery_date(last_menstrual_period),
-        gravidity=gravidity,
-        parity=parity,
-        previous_risks=previous_risks,
-        symptoms=symptoms,
-        high_risk=high_risk,
-        weight_kg=measurements.weight_kg,
-        height_cm=measurements.height_cm,
-        muac_cm=measurements.muac_cm,
-        has_toilet=measurements.has_toilet,
-        has_handwashing=measurements.has_handwashing,
-        next_visit_date=next_visit_date,
-        registered_on=today,
-        source_message=message,
+    pregnancy = sql.insert(
+        Pregnancy(
+            mother=mother,
+            reporter=reporter,
+            facility_id=reporter.facility_id,
+            village_id=reporter.village_id,
+            last_menstrual_period=last_menstrual_period,
+            expected_delivery_date=expected_delivery_date(last_menstrual_period),
+            gravidity=gravidity,
+            parity=parity,
+            previous_risks=previous_risks,
+            symptoms=symptoms,
+            high_risk=high_risk,
+            weight_kg=measurements.weight_kg,
+            height_cm=measurements.height_cm,
+            muac_cm=measurements.muac_cm,
+            has_toilet=measurements.has_toilet,
+            has_handwashing=measurements.has_handwashing,
+            next_visit_date=next_visit_date,
+            registered_on=today,
+            source_message=message,
+        )
     )
     planned = care_plan.plan_pregnancy(pregnancy, today=today)
     audit(
@@ -564,13 +570,15 @@ def _record_visit(
     """Record a visit of a pregnancy read with a ``latest_contact`` annotation (the number of its
     highest-numbered visit of ``kind``): a number not above it is recorded, and questioned."""
     latest_contact: int | None = _annotation(pregnancy, "latest_contact")
-    visit = Visit.objects.create(
-        pregnancy=pregnancy,
-        kind=kind,
-        contact_number=contact_number,
-        visit_date=visit_date,
-        source_message=message,
-        **{key: value for key, value in fields.items() if value is not None},
+    visit = sql.insert(
+        Visit(
+            pregnancy=pregnancy,
+            kind=kind,
+            contact_number=contact_number,
+            visit_date=visit_date,
+            source_message=message,
+            **{key: value for key, value in fields.items() if value is not None},
+        )
     )
     care_plan.clear_visit(pregnancy, kind=kind, sequence=contact_number)
     audit(

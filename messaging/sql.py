@@ -8,15 +8,17 @@ from __future__ import annotations
 from typing import Any, TypeVar
 
 from django.db import connection
-from django.db.models import Model
+from django.db.models import Model, signals
 
 ModelT = TypeVar("ModelT", bound=Model)
 
 
 def insert(new: ModelT) -> ModelT:
     """Save a new instance in one INSERT, as ``new.save()`` would (defaults, ``auto_now_add``,
-    each field's conversion) but without the ORM's query building, and without the save
-    signals (nothing listens to the models saved this way). Its key must be ``id``."""
+    each field's conversion, the save signals) but without the ORM's query building. Its key
+    must be ``id``."""
+    model, db = type(new), connection.alias
+    signals.pre_save.send(sender=model, instance=new, raw=False, using=db, update_fields=None)
     fields = [field for field in new._meta.concrete_fields if not field.primary_key]
     columns = ", ".join(f"{field.column}" for field in fields)
     with connection.cursor() as cursor:
@@ -25,7 +27,8 @@ def insert(new: ModelT) -> ModelT:
             [field.get_db_prep_save(field.pre_save(new, True), connection) for field in fields],
         )
         (new.pk,) = cursor.fetchone()
-    new._state.adding, new._state.db = False, connection.alias
+    new._state.adding, new._state.db = False, db
+    signals.post_save.send(sender=model, instance=new, created=True, update_fields=None, raw=False, using=db)
     return new
 
 
