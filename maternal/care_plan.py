@@ -33,7 +33,7 @@ def _create(pregnancy: Pregnancy, plan: list[PlannedContact], today: date) -> li
         for item in plan
         if item.due_date >= today
     ]
-    if rows:  # in SQL, as clear_visit: every registration runs it, and bulk_create cost 0.7 ms
+    if rows:  # in SQL, as clear_visit: every registration runs it, and bulk_create cost 0.6 ms
         values = ", ".join(["(%s, %s, %s, %s, %s)"] * len(rows))
         with connection.cursor() as cursor:
             cursor.execute(

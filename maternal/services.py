@@ -194,7 +194,8 @@ class Measurements:
 
 
 def find_mother(identifier: str) -> Mother | None:
-    """(In SQL, as ``identify_sender``: every registration runs it.)"""
+    """The mother registered with ``identifier``, if any (read in SQL, as ``identify_sender``: every
+    registration runs it)."""
     found = Mother.objects.raw("SELECT * FROM maternal_mother WHERE identifier = %s", [identifier.upper()])
     return next(iter(found), None)
 
