@@ -7,9 +7,9 @@ from decimal import Decimal
 import pytest
 from django.db.models.signals import post_save
 
-from maternal.models import Pregnancy
+from maternal.models import Pregnancy, Reporter
 from messaging import sql
-from tests.factories import MotherFactory, PregnancyFactory
+from tests.factories import MotherFactory, PregnancyFactory, ReporterFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -30,6 +30,17 @@ FIELDS = {
 }
 
 
+def new_pregnancy(volunteer: Reporter) -> Pregnancy:
+    """A pregnancy not saved yet, of a new mother of ``volunteer``'s village, with ``FIELDS``."""
+    return Pregnancy(
+        mother=MotherFactory(facility=volunteer.facility, village=volunteer.village),
+        reporter=volunteer,
+        facility=volunteer.facility,
+        village=volunteer.village,
+        **FIELDS,
+    )
+
+
 def columns_of(pregnancy: Pregnancy) -> dict[str, object]:
     """Every column as read back from the database, but the key."""
     row = Pregnancy.objects.values().get(pk=pregnancy.pk)
@@ -37,23 +48,10 @@ def columns_of(pregnancy: Pregnancy) -> dict[str, object]:
 
 
 def test_a_row_inserted_in_sql_reads_back_as_the_orm_would_have_saved_it():
-    template = PregnancyFactory()
-    saved_by_orm = Pregnancy.objects.create(
-        mother=MotherFactory(),
-        reporter=template.reporter,
-        facility=template.facility,
-        village=template.village,
-        **FIELDS,
-    )
-    inserted = sql.insert(
-        Pregnancy(
-            mother=MotherFactory(),
-            reporter=template.reporter,
-            facility=template.facility,
-            village=template.village,
-            **FIELDS,
-        )
-    )
+    volunteer = ReporterFactory()
+    saved_by_orm = new_pregnancy(volunteer)
+    saved_by_orm.save()
+    inserted = sql.insert(new_pregnancy(volunteer))
     by_orm, by_sql = columns_of(saved_by_orm), columns_of(inserted)
     assert by_sql["registered_at"] is not None  # auto_now_add applied
     assert by_sql["status"] == Pregnancy.Status.ACTIVE  # the model's default applied
@@ -63,16 +61,7 @@ def test_a_row_inserted_in_sql_reads_back_as_the_orm_would_have_saved_it():
 
 
 def test_an_inserted_instance_is_saved_and_usable_at_once():
-    template = PregnancyFactory()
-    inserted = sql.insert(
-        Pregnancy(
-            mother=MotherFactory(),
-            reporter=template.reporter,
-            facility=template.facility,
-            village=template.village,
-            **FIELDS,
-        )
-    )
+    inserted = sql.insert(new_pregnancy(ReporterFactory()))
     assert not inserted._state.adding
     assert Pregnancy.objects.get(pk=inserted.pk).weight_kg == Decimal("61.5")
     inserted.status = Pregnancy.Status.LOST
@@ -81,7 +70,7 @@ def test_an_inserted_instance_is_saved_and_usable_at_once():
 
 
 def test_an_insert_sends_the_save_signals_that_save_would():
-    template = PregnancyFactory()
+    unsaved = new_pregnancy(ReporterFactory())
     saved = []
 
     def note(sender, instance, created: bool, **kwargs) -> None:
@@ -89,15 +78,7 @@ def test_an_insert_sends_the_save_signals_that_save_would():
 
     post_save.connect(note, sender=Pregnancy, weak=False)
     try:
-        inserted = sql.insert(
-            Pregnancy(
-                mother=MotherFactory(),
-                reporter=template.reporter,
-                facility=template.facility,
-                village=template.village,
-                **FIELDS,
-            )
-        )
+        inserted = sql.insert(unsaved)
     finally:
         post_save.disconnect(note, sender=Pregnancy)
     assert saved == [(inserted.pk, True)]
